@@ -247,24 +247,49 @@ mod tests {
         let h = chain_hash(&genesis_hash(base.conversation_id), &base);
         let variants = [
             CanonicalMessage { seq: 4, ..base },
-            CanonicalMessage { sender: UserId(8), ..base },
-            CanonicalMessage { server_time: 1, ..base },
-            CanonicalMessage { body: "Hellp", ..base },
-            CanonicalMessage { kind: MessageKind::Apology, ..base },
-            CanonicalMessage { reference: Some(MessageId(1)), ..base },
-            CanonicalMessage { client_id: Uuid::nil(), ..base },
-            CanonicalMessage { conversation_id: ConversationId(43), ..base },
+            CanonicalMessage {
+                sender: UserId(8),
+                ..base
+            },
+            CanonicalMessage {
+                server_time: 1,
+                ..base
+            },
+            CanonicalMessage {
+                body: "Hellp",
+                ..base
+            },
+            CanonicalMessage {
+                kind: MessageKind::Apology,
+                ..base
+            },
+            CanonicalMessage {
+                reference: Some(MessageId(1)),
+                ..base
+            },
+            CanonicalMessage {
+                client_id: Uuid::nil(),
+                ..base
+            },
+            CanonicalMessage {
+                conversation_id: ConversationId(43),
+                ..base
+            },
         ];
         for v in variants {
-            assert_ne!(chain_hash(&genesis_hash(base.conversation_id), &v), h, "{v:?}");
+            assert_ne!(
+                chain_hash(&genesis_hash(base.conversation_id), &v),
+                h,
+                "{v:?}"
+            );
         }
     }
 
     #[test]
     fn signatures_verify_and_detect_tampering() {
         let key = SigningKey::from_bytes(&[7u8; 32]);
-        let public = parse_public_key(&hex::encode(key.verifying_key().to_bytes()))
-            .expect("valid key");
+        let public =
+            parse_public_key(&hex::encode(key.verifying_key().to_bytes())).expect("valid key");
         let msg = sample("Hello", None);
         let hash = chain_hash(&genesis_hash(msg.conversation_id), &msg);
         let sig = sign_chain_hash(&key, msg.conversation_id, msg.seq, &hash);
@@ -280,9 +305,16 @@ mod tests {
             verify_signature(&public, msg.conversation_id, msg.seq, &hash, "zz"),
             Err(ChainError::MalformedSignature)
         );
-        let tampered = CanonicalMessage { body: "Hellò", ..msg };
+        let tampered = CanonicalMessage {
+            body: "Hellò",
+            ..msg
+        };
         assert!(matches!(
-            verify_link(&genesis_hash(msg.conversation_id), &tampered, &hex::encode(hash)),
+            verify_link(
+                &genesis_hash(msg.conversation_id),
+                &tampered,
+                &hex::encode(hash)
+            ),
             Err(ChainError::HashMismatch { .. })
         ));
     }

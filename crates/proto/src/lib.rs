@@ -411,7 +411,9 @@ pub struct SyncPage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveFrame {
     /// Sent once after connecting: the newest feed number at that moment.
-    Hello { feed_head: i64 },
+    Hello {
+        feed_head: i64,
+    },
     Event(FeedEvent),
 }
 

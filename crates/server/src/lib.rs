@@ -1,1 +1,124 @@
-//! Server
+//! Candor's sync server as a library: [`serve`] runs it on a listener until a
+//! shutdown signal, [`spawn`] starts it in the background (for tests, the
+//! demo and benchmarks). The `candor-server` binary wraps this with flags.
+
+pub mod api;
+pub mod live;
+pub mod ratelimit;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use ratelimit::RateConfig;
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub rate: RateConfig,
+    /// Origins allowed to open the WebSocket from a browser context.
+    pub allowed_origins: Vec<String>,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            rate: RateConfig {
+                burst: 200.0,
+                per_second: 50.0,
+            },
+            allowed_origins: vec![
+                "tauri://localhost".into(),
+                "http://tauri.localhost".into(),
+                "https://tauri.localhost".into(),
+            ],
+        }
+    }
+}
+
+/// Opens the store and builds the application.
+pub fn build(config: &ServerConfig) -> anyhow::Result<axum::Router> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("Creating the data directory {}", config.data_dir.display()))?;
+    let store = store::SqliteStore::open(&config.data_dir).context("Opening the database")?;
+    let app = api::App {
+        store: Arc::new(store),
+        hub: Arc::new(live::Hub::default()),
+        limiter: Arc::new(ratelimit::RateLimiter::new(config.rate)),
+        allowed_origins: Arc::new(config.allowed_origins.clone()),
+    };
+    Ok(api::router(app))
+}
+
+/// Serves on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests and returns.
+pub async fn serve(
+    config: &ServerConfig,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = build(config)?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("Serving HTTP")
+}
+
+/// A server running in the background of this process.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops gracefully and waits until the server has shut down.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.context("Server task")?
+    }
+}
+
+/// Starts a server on `addr` (port 0 picks a free one) in the background.
+pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(addr).await.context("Binding")?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    // Build before returning so a bad data dir fails here, not later.
+    let router = build(&config)?;
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .context("Serving HTTP")
+    });
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}

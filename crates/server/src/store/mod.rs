@@ -108,8 +108,11 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<SessionId>;
     /// The live session a token hash belongs to.
-    fn authenticate(&self, token_hash: [u8; 32], now: i64)
-        -> StoreResult<Option<(UserId, SessionId)>>;
+    fn authenticate(
+        &self,
+        token_hash: [u8; 32],
+        now: i64,
+    ) -> StoreResult<Option<(UserId, SessionId)>>;
     fn sessions(&self, user: UserId, current: SessionId) -> StoreResult<Vec<SessionInfo>>;
     fn revoke_session(&self, user: UserId, session: SessionId, now: i64) -> StoreResult<()>;
 

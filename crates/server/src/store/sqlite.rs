@@ -111,9 +111,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn load_or_create_key(conn: &rusqlite::Connection) -> StoreResult<SigningKey> {
     let existing: Option<Vec<u8>> = conn
-        .query_row("SELECT signing_key FROM server_keys WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT signing_key FROM server_keys WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(bytes) = existing {
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
@@ -462,7 +464,10 @@ impl Store for SqliteStore {
                 params![session.0, user.0, now],
             )?;
             if n == 0 {
-                return Err(StoreError::not_found("session_not_found", "No such session"));
+                return Err(StoreError::not_found(
+                    "session_not_found",
+                    "No such session",
+                ));
             }
             Ok(())
         })
@@ -674,7 +679,11 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             if let Some(id) = existing {
-                return Ok((load_conversation(tx, user, ConversationId(id))?, false, Vec::new()));
+                return Ok((
+                    load_conversation(tx, user, ConversationId(id))?,
+                    false,
+                    Vec::new(),
+                ));
             }
             if !connected(tx, user, peer)? {
                 return Err(not_connected());
@@ -989,7 +998,10 @@ fn validate_reference(
     request: &SendMessageRequest,
 ) -> StoreResult<()> {
     let kind = request.kind;
-    match (kind == MessageKind::Correction, request.correction.is_some()) {
+    match (
+        kind == MessageKind::Correction,
+        request.correction.is_some(),
+    ) {
         (true, false) => {
             return Err(StoreError::invalid(
                 "correction_fields_required",
@@ -1008,7 +1020,10 @@ fn validate_reference(
         if kind.requires_reference() {
             return Err(StoreError::invalid(
                 "reference_required",
-                format!("A message of kind {} refers to an earlier message", kind.as_str()),
+                format!(
+                    "A message of kind {} refers to an earlier message",
+                    kind.as_str()
+                ),
             ));
         }
         return Ok(());
