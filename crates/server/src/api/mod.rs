@@ -107,6 +107,25 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
+/// An id in a path. Every id the server hands out is a positive integer, so
+/// anything else (`-1`, `0`, `abc`) is a malformed path (400 `invalid_path`),
+/// not an object that happens to be missing (404).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(try_from = "i64")]
+pub struct PathId(pub i64);
+
+impl TryFrom<i64> for PathId {
+    type Error = &'static str;
+
+    fn try_from(id: i64) -> Result<Self, Self::Error> {
+        if id > 0 {
+            Ok(PathId(id))
+        } else {
+            Err("ids are positive integers")
+        }
+    }
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Authed {

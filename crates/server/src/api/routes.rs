@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use super::{
     new_token, now_ms, token_hash, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, App, Authed,
+    PathId,
 };
 use crate::store::NewAccount;
 
@@ -218,7 +219,7 @@ async fn sign_out(State(app): State<App>, auth: Authed) -> ApiResult<StatusCode>
 async fn revoke_session(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
 ) -> ApiResult<StatusCode> {
     let now = now_ms();
     let session = SessionId(id);
@@ -281,7 +282,7 @@ async fn update_profile(
 async fn user_profile(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
 ) -> ApiResult<Json<Profile>> {
     Ok(Json(
         app.store(move |s| s.profile(auth.user, UserId(id))).await?,
@@ -362,7 +363,7 @@ async fn respond(app: App, auth: Authed, peer: i64, accept: bool) -> ApiResult<J
 async fn accept(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(peer): ApiPath<i64>,
+    ApiPath(PathId(peer)): ApiPath<PathId>,
 ) -> ApiResult<Json<Connection>> {
     respond(app, auth, peer, true).await
 }
@@ -374,7 +375,7 @@ async fn accept(
 async fn decline(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(peer): ApiPath<i64>,
+    ApiPath(PathId(peer)): ApiPath<PathId>,
 ) -> ApiResult<Json<Connection>> {
     respond(app, auth, peer, false).await
 }
@@ -444,7 +445,7 @@ async fn create_group(
 async fn get_conversation(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
 ) -> ApiResult<Json<Conversation>> {
     Ok(Json(
         app.store(move |s| s.conversation(auth.user, ConversationId(id)))
@@ -468,7 +469,7 @@ struct MessagesQuery {
 async fn list_messages(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
     ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> ApiResult<Json<Vec<candor_proto::Message>>> {
     let limit = page_limit(query.limit, 100)?;
@@ -501,7 +502,7 @@ fn page_limit(limit: Option<u32>, default: u32) -> ApiResult<u32> {
 async fn send_message(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
     ApiJson(mut req): ApiJson<SendMessageRequest>,
 ) -> ApiResult<(StatusCode, Json<SendMessageResponse>)> {
     req.body = normalise_body(&req.body).map_err(|m| ApiError::invalid("invalid_body", m))?;
@@ -539,7 +540,7 @@ async fn send_message(
 async fn list_receipts(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
 ) -> ApiResult<Json<Vec<Receipt>>> {
     Ok(Json(
         app.store(move |s| s.receipts(auth.user, ConversationId(id)))
@@ -556,7 +557,7 @@ async fn list_receipts(
 async fn set_receipt(
     State(app): State<App>,
     auth: Authed,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(PathId(id)): ApiPath<PathId>,
     ApiJson(req): ApiJson<ReceiptRequest>,
 ) -> ApiResult<Json<Receipt>> {
     let (receipt, deliveries) = app
