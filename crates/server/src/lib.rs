@@ -44,18 +44,20 @@ impl ServerConfig {
     }
 }
 
-/// Opens the store and builds the application.
-pub fn build(config: &ServerConfig) -> anyhow::Result<axum::Router> {
+/// Opens the store and builds the application. The hub is returned so that
+/// shutdown can close the live connections, which outlive the HTTP server.
+pub fn build(config: &ServerConfig) -> anyhow::Result<(axum::Router, Arc<live::Hub>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("Creating the data directory {}", config.data_dir.display()))?;
     let store = store::SqliteStore::open(&config.data_dir).context("Opening the database")?;
+    let hub = Arc::new(live::Hub::default());
     let app = api::App {
         store: Arc::new(store),
-        hub: Arc::new(live::Hub::default()),
+        hub: Arc::clone(&hub),
         limiter: Arc::new(ratelimit::RateLimiter::new(config.rate)),
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
-    Ok(api::router(app))
+    Ok((api::router(app), hub))
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
@@ -65,12 +67,15 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let router = build(config)?;
+    let (router, hub) = build(config)?;
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        hub.shut_down();
+    })
     .await
     .context("Serving HTTP")
 }
@@ -104,7 +109,7 @@ pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Run
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     // Build before returning so a bad data dir fails here, not later.
-    let router = build(&config)?;
+    let (router, hub) = build(&config)?;
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -112,6 +117,7 @@ pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Run
         )
         .with_graceful_shutdown(async move {
             let _ = stopped.await;
+            hub.shut_down();
         })
         .await
         .context("Serving HTTP")

@@ -15,13 +15,34 @@ use crate::store::Delivery;
 
 const CHANNEL_CAPACITY: usize = 256;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     users: Mutex<HashMap<UserId, broadcast::Sender<Arc<FeedEvent>>>>,
     sessions: Mutex<HashMap<SessionId, watch::Sender<bool>>>,
+    shutting_down: watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            users: Mutex::default(),
+            sessions: Mutex::default(),
+            shutting_down: watch::channel(false).0,
+        }
+    }
 }
 
 impl Hub {
+    /// A signal that turns true when the server shuts down.
+    pub fn shutting_down(&self) -> watch::Receiver<bool> {
+        self.shutting_down.subscribe()
+    }
+
+    /// Closes every live connection (graceful shutdown).
+    pub fn shut_down(&self) {
+        let _ = self.shutting_down.send(true);
+    }
+
     /// Subscribes to a user's live events.
     pub fn subscribe(&self, user: UserId) -> broadcast::Receiver<Arc<FeedEvent>> {
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());

@@ -7,11 +7,12 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use candor_proto::LiveFrame;
+use candor_proto::{ErrorBody, LiveFrame};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
@@ -20,11 +21,18 @@ use super::{ApiError, ApiResult, App, Authed};
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 
+/// The live feed: a WebSocket that sends `hello`, then every new event of
+/// your feed, one JSON text frame ([`LiveFrame`]) each.
+#[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
+    responses(
+        (status = 101, description = "Switching to the WebSocket; every frame is a LiveFrame", body = LiveFrame),
+        (status = 400, description = "Not a WebSocket upgrade request", body = ErrorBody),
+        (status = 403, description = "A browser origin that may not listen", body = ErrorBody)))]
 pub(super) async fn events(
     State(app): State<App>,
     auth: Authed,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     // Desktop clients send no Origin; a browser page must be on the list, so
     // a random web page cannot ride on a token it somehow holds.
@@ -38,6 +46,14 @@ pub(super) async fn events(
             ));
         }
     }
+    // A plain request gets the usual error body, not axum's plain text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "websocket_upgrade_required",
+            rejection.body_text(),
+        )
+    })?;
     Ok(upgrade
         .max_message_size(4096)
         .on_upgrade(move |socket| serve(app, auth, socket)))
@@ -47,6 +63,7 @@ async fn serve(app: App, auth: Authed, mut socket: WebSocket) {
     // Subscribe before reading the head so nothing falls between the two.
     let mut events = app.hub.subscribe(auth.user);
     let mut closed = app.hub.session_closed(auth.session);
+    let mut shutting_down = app.hub.shutting_down();
     let head = match app.store(move |s| s.feed_head(auth.user)).await {
         Ok(head) => head,
         Err(_) => return,
@@ -83,6 +100,10 @@ async fn serve(app: App, auth: Authed, mut socket: WebSocket) {
                 if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
                     return;
                 }
+            }
+            _ = shutting_down.changed() => {
+                let _ = socket.send(WsMessage::Close(None)).await;
+                return;
             }
             _ = closed.changed() => {
                 let _ = socket.send(WsMessage::Close(None)).await;
