@@ -701,3 +701,106 @@ async fn sign_up_checks_handle_password_and_uniqueness() {
     assert_eq!(wrong, unknown);
     server.assert_healthy().await;
 }
+
+#[tokio::test]
+async fn profiles_connections_and_groups_refuse_nonsense() {
+    let server = Server::start().await;
+    let (alice, bob, _conversation) = setup(&server).await;
+    let carol = server.carol().await;
+
+    // Profiles.
+    for (update, code) in [
+        (json!({"phone": "call me maybe"}), "invalid_phone"),
+        (json!({"phone": "1234"}), "invalid_phone"),
+        (
+            json!({"phone": "+1 (555) 123-4567 ext. 89012345678"}),
+            "invalid_phone",
+        ),
+        (json!({"display_name": ""}), "invalid_field"),
+        (json!({"display_name": "Alice\u{1b}[31m"}), "invalid_field"),
+        (json!({"headline": "h".repeat(161)}), "invalid_field"),
+    ] {
+        server
+            .patch("/v1/profile", alice.token(), &update)
+            .await
+            .assert_error(422, code);
+    }
+    let me: candor_proto::Profile = server.get("/v1/profile", alice.token()).await.ok(200);
+    assert_eq!((me.display_name.as_str(), me.phone), ("Alice Martin", None));
+
+    // Connections.
+    let invite = |from: &Person, handle: &str| {
+        let token = from.token.clone();
+        let body = json!({ "handle": handle });
+        let server = &server;
+        async move { server.post("/v1/connections", Some(&token), &body).await }
+    };
+    invite(&alice, "alice")
+        .await
+        .assert_error(422, "cannot_invite_self");
+    invite(&alice, "nobody")
+        .await
+        .assert_error(404, "user_not_found");
+    invite(&alice, "bob")
+        .await
+        .assert_error(409, "already_connected");
+    for action in ["accept", "decline"] {
+        server
+            .post(
+                &format!("/v1/connections/{}/{action}", carol.id()),
+                alice.token(),
+                &json!({}),
+            )
+            .await
+            .assert_error(404, "invitation_not_found");
+    }
+    // Only the invited side answers an invitation.
+    invite(&alice, "carol").await.assert_status(200);
+    server
+        .post(
+            &format!("/v1/connections/{}/accept", carol.id()),
+            alice.token(),
+            &json!({}),
+        )
+        .await
+        .assert_error(404, "invitation_not_found");
+
+    // Conversations.
+    server
+        .post(
+            "/v1/conversations/direct",
+            alice.token(),
+            &json!({"peer": alice.id()}),
+        )
+        .await
+        .assert_error(422, "cannot_message_self");
+    let fifty_others: Vec<i64> = (1_000..1_050).collect();
+    for (body, code) in [
+        (
+            json!({"title": "Alone", "members": []}),
+            "invalid_group_size",
+        ),
+        (
+            json!({"title": "Alone", "members": [alice.id(), alice.id()]}),
+            "invalid_group_size",
+        ),
+        (
+            json!({"title": "Crowd", "members": fifty_others}),
+            "invalid_group_size",
+        ),
+        (json!({"title": "", "members": [bob.id()]}), "invalid_field"),
+        (
+            json!({"title": "t".repeat(121), "members": [bob.id()]}),
+            "invalid_field",
+        ),
+    ] {
+        server
+            .post("/v1/conversations/group", alice.token(), &body)
+            .await
+            .assert_error(422, code);
+    }
+    let conversations: Vec<candor_proto::Conversation> =
+        server.get("/v1/conversations", alice.token()).await.ok(200);
+    assert_eq!(conversations.len(), 1, "only the direct one from the setup");
+    server.assert_healthy().await;
+}

@@ -230,7 +230,9 @@ impl utoipa::Modify for BearerAuth {
 /// The API's routes and their OpenAPI document, built from the same calls so
 /// that they cannot drift apart.
 pub fn api_routes() -> (Router<App>, utoipa::openapi::OpenApi) {
-    routes::register(OpenApiRouter::with_openapi(ApiDoc::openapi())).split_for_parts()
+    routes::register(OpenApiRouter::with_openapi(ApiDoc::openapi()))
+        .routes(utoipa_axum::routes!(ws::events))
+        .split_for_parts()
 }
 
 /// The complete application: API, WebSocket, OpenAPI document and the layers
@@ -238,24 +240,23 @@ pub fn api_routes() -> (Router<App>, utoipa::openapi::OpenApi) {
 pub fn router(app: App) -> Router {
     let (api, doc) = api_routes();
     let doc = Arc::new(doc);
-    api.route("/v1/events", axum::routing::get(ws::events))
-        .route(
-            "/v1/openapi.json",
-            axum::routing::get(move || {
-                let doc = Arc::clone(&doc);
-                async move { axum::Json(doc.as_ref().clone()) }
-            }),
-        )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            rate_limit,
-        ))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            panic_response,
-        ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(app)
+    api.route(
+        "/v1/openapi.json",
+        axum::routing::get(move || {
+            let doc = Arc::clone(&doc);
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .fallback(not_found)
+    .method_not_allowed_fallback(method_not_allowed)
+    .layer(axum::middleware::from_fn_with_state(
+        app.clone(),
+        rate_limit,
+    ))
+    .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        panic_response,
+    ))
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    .with_state(app)
 }

@@ -24,12 +24,13 @@ use uuid::Uuid;
 /// The password every fixture person uses.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A server running in this test process on `127.0.0.1:0`.
+/// A server running in this test process on `127.0.0.1:0` (or, with
+/// [`Server::remote`], a server process started by the test).
 pub struct Server {
     running: Option<RunningServer>,
     base: String,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// A signed-in person: one device session.
@@ -130,7 +131,17 @@ impl Server {
             base: running.url(),
             running: Some(running),
             http: reqwest::Client::new(),
-            _dir: dir,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A server running elsewhere (another process), at `base`.
+    pub fn remote(base: impl Into<String>) -> Server {
+        Server {
+            running: None,
+            base: base.into(),
+            http: reqwest::Client::new(),
+            _dir: None,
         }
     }
 
