@@ -217,14 +217,17 @@ fn connection_for(
 
 /// Appends an event to `user`'s feed and returns the delivery for live push.
 fn append_feed(tx: &Transaction<'_>, user: UserId, event: EventPayload) -> StoreResult<Delivery> {
-    let payload = serde_json::to_string(&event)?;
-    let seq: i64 = tx.query_row(
-        "INSERT INTO feed (user_id, seq, payload)
-         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM feed WHERE user_id = ?1), ?2)
-         RETURNING seq",
-        params![user.0, payload],
-        |r| r.get(0),
-    )?;
+    let (message_id, payload) = match &event {
+        EventPayload::Message(m) => (Some(m.id.0), String::new()),
+        other => (None, serde_json::to_string(other)?),
+    };
+    let seq: i64 = tx
+        .prepare_cached(
+            "INSERT INTO feed (user_id, seq, message_id, payload)
+             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM feed WHERE user_id = ?1), ?2, ?3)
+             RETURNING seq",
+        )?
+        .query_row(params![user.0, message_id, payload], |r| r.get(0))?;
     Ok(Delivery {
         user,
         event: Arc::new(FeedEvent { seq, event }),
@@ -949,18 +952,27 @@ impl Store for SqliteStore {
 
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, payload FROM feed WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
+            let columns = MESSAGE_COLUMNS
+                .split(", ")
+                .map(|c| format!("m.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {columns}, f.seq, f.payload FROM feed f
+                 LEFT JOIN messages m ON m.id = f.message_id
+                 WHERE f.user_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3"
+            ))?;
             let mut events = Vec::new();
             let mut rows = stmt.query(params![user.0, since, i64::from(limit) + 1])?;
             while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                let payload: String = row.get(1)?;
-                events.push(FeedEvent {
-                    seq,
-                    event: serde_json::from_str(&payload)?,
-                });
+                let seq: i64 = row.get(13)?;
+                let payload: String = row.get(14)?;
+                let event = if payload.is_empty() {
+                    EventPayload::Message(message_row(row)?)
+                } else {
+                    serde_json::from_str(&payload)?
+                };
+                events.push(FeedEvent { seq, event });
             }
             let has_more = events.len() > limit as usize;
             events.truncate(limit as usize);

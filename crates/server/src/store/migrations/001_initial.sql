@@ -79,12 +79,16 @@ BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
 CREATE TRIGGER messages_no_delete BEFORE DELETE ON messages
 BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
 
--- Every event a user must see, numbered per user without gaps.
+-- Every event a user must see, numbered per user without gaps. Message
+-- events point at the message row (one copy, whatever the group size);
+-- other events carry their JSON payload.
 CREATE TABLE feed (
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    seq     INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (user_id, seq)
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    seq        INTEGER NOT NULL,
+    message_id INTEGER REFERENCES messages(id),
+    payload    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (user_id, seq),
+    CHECK ((message_id IS NULL) != (payload = ''))
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE server_keys (
