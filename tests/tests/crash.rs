@@ -23,10 +23,12 @@ struct Device {
     token: String,
 }
 
-/// Signs `person` in on a new device, lets it sync once, and closes it.
+/// Signs `person` in on a new device, syncs it once, and closes it.
 async fn device_of(person: &Person) -> Device {
     use candor_core::TokenStore;
     let device = person.second_device().await;
+    // The device knows every conversation before the crash rounds begin.
+    device.client.sync_now().await.expect("first sync");
     device.client.shutdown().await;
     let account = format!("{}#{}", person.server_url, person.profile.user_id);
     let token = device
@@ -121,9 +123,15 @@ async fn a_client_killed_while_syncing_loses_and_duplicates_nothing() {
     }
     let mut cmd = client_command(&device);
     cmd.arg("sync");
+    cmd.stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let lines = lines_until_exit(&mut child).await;
-    assert!(child.wait().await.unwrap().success());
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "the final run failed after {lines:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(lines.last().map(String::as_str), Some("synced"));
 
     assert_mirror_healthy(device.dir.path());
@@ -162,6 +170,11 @@ async fn a_client_killed_while_flushing_its_outbox_delivers_each_message_once() 
         );
         assert_mirror_healthy(device.dir.path());
     }
+    assert!(
+        queued.len() > 20,
+        "the crash rounds queued only {} messages",
+        queued.len()
+    );
     // One last run drains whatever is left.
     let mut cmd = client_command(&device);
     cmd.args([
@@ -173,9 +186,15 @@ async fn a_client_killed_while_flushing_its_outbox_delivers_each_message_once() 
         "--count",
         "1",
     ]);
+    cmd.stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let lines = lines_until_exit(&mut child).await;
-    assert!(child.wait().await.unwrap().success());
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "the final run failed after {lines:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(lines.last().map(String::as_str), Some("flushed"));
     queued.insert("final-1".to_owned());
 
