@@ -25,6 +25,8 @@ async fn alice_and_bob_talk_live_and_after_a_restart() {
         .unwrap();
     alice.wait_for_messages(chat, 2).await;
 
+    bob.wait_for_messages(chat, 2).await;
+
     // Bob restarts: history is there at once, and new messages catch up.
     bob.restart().await;
     assert_eq!(all_messages(&bob.client, chat).await.len(), 2);
@@ -38,6 +40,7 @@ async fn alice_and_bob_talk_live_and_after_a_restart() {
     // A second device of Alice's gets the same history in the same order.
     let alice_phone = alice.second_device().await;
     alice_phone.wait_for_messages(chat, 3).await;
+    alice.wait_for_messages(chat, 3).await;
     let order = |v: Vec<candor_core::MessageView>| {
         v.into_iter()
             .map(|m| (m.seq, m.id, m.body))
