@@ -55,6 +55,10 @@ pub fn build(config: &ServerConfig) -> anyhow::Result<(axum::Router, Arc<live::H
         store: Arc::new(store),
         hub: Arc::clone(&hub),
         limiter: Arc::new(ratelimit::RateLimiter::new(config.rate)),
+        address_limiter: Arc::new(ratelimit::RateLimiter::new(RateConfig {
+            burst: config.rate.burst * 10.0,
+            per_second: config.rate.per_second * 10.0,
+        })),
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
     Ok((api::router(app), hub))

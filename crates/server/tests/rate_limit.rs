@@ -78,3 +78,28 @@ async fn anonymous_callers_are_limited_by_address() {
     }
     assert!(refused, "anonymous requests are limited too");
 }
+
+#[tokio::test]
+async fn cycling_made_up_tokens_is_limited_by_address() {
+    let server = Server::start_with(|config| {
+        config.rate = RateConfig {
+            burst: 5.0,
+            per_second: 1.0,
+        };
+    })
+    .await;
+    // Every request brings a new token, so no token bucket ever empties;
+    // the address bucket (ten times a caller's allowance) does.
+    let mut refused = false;
+    for i in 0..200 {
+        let token = format!("cnd_guess_{i}");
+        let reply = server.get("/v1/profile", Some(token.as_str())).await;
+        if reply.status.as_u16() == 429 {
+            reply.assert_error(429, "rate_limited");
+            refused = true;
+            break;
+        }
+        reply.assert_error(401, "unauthorized");
+    }
+    assert!(refused, "guessing tokens is throttled");
+}

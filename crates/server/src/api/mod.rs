@@ -42,6 +42,9 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub hub: Arc<Hub>,
     pub limiter: Arc<RateLimiter>,
+    /// Per-address buckets for requests that carry a token (ten times the
+    /// per-caller allowance), so cycling made-up tokens is throttled too.
+    pub address_limiter: Arc<RateLimiter>,
     /// Origins allowed to open the WebSocket from a browser context.
     pub allowed_origins: Arc<Vec<String>>,
 }
@@ -163,14 +166,19 @@ impl FromRequestParts<App> for Authed {
 
 async fn rate_limit(State(app): State<App>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let key = match bearer(&parts) {
-        Some(token) => format!("t:{}", hex::encode(&token_hash(token)[..16])),
-        None => parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "ip:unknown".to_owned(), |c| format!("ip:{}", c.0.ip())),
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "ip:unknown".to_owned(), |c| format!("ip:{}", c.0.ip()));
+    let now = Instant::now();
+    let verdict = match bearer(&parts) {
+        Some(token) => app.address_limiter.check(&address, now).and_then(|()| {
+            app.limiter
+                .check(&format!("t:{}", hex::encode(&token_hash(token)[..16])), now)
+        }),
+        None => app.limiter.check(&address, now),
     };
-    if let Err(retry_after) = app.limiter.check(&key, Instant::now()) {
+    if let Err(retry_after) = verdict {
         return ApiError::too_many_requests(retry_after).into_response();
     }
     next.run(Request::from_parts(parts, body)).await
