@@ -5,6 +5,8 @@
 //! Tests never sleep to synchronise: they wait on client events with a
 //! deadline ([`Person::wait_until`]).
 
+pub mod app;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

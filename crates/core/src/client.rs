@@ -759,6 +759,50 @@ impl Client {
             .await
     }
 
+    // ------------------------------------------------------ preferences
+
+    /// This device's settings.
+    pub async fn settings(&self) -> CoreResult<crate::prefs::Settings> {
+        self.inner.db.read(crate::prefs::load_settings).await
+    }
+
+    pub async fn save_settings(&self, settings: crate::prefs::Settings) -> CoreResult<()> {
+        self.inner
+            .db
+            .write(move |tx| crate::prefs::save_settings(tx, &settings))
+            .await
+    }
+
+    /// The unsent draft of a conversation (kept across restarts).
+    pub async fn draft(&self, conversation: ConversationId) -> CoreResult<String> {
+        self.inner
+            .db
+            .read(move |c| crate::prefs::load_draft(c, conversation))
+            .await
+    }
+
+    pub async fn save_draft(&self, conversation: ConversationId, text: String) -> CoreResult<()> {
+        self.inner
+            .db
+            .write(move |tx| crate::prefs::save_draft(tx, conversation, &text))
+            .await
+    }
+
+    /// The server URL of the mirror's account, if any.
+    pub async fn server_url(&self) -> CoreResult<Option<String>> {
+        self.inner
+            .db
+            .read(|c| {
+                Ok(
+                    c.query_row("SELECT server_url FROM account WHERE id = 1", [], |r| {
+                        r.get(0)
+                    })
+                    .optional()?,
+                )
+            })
+            .await
+    }
+
     /// Runs `PRAGMA integrity_check` on the mirror; "ok" when healthy.
     pub fn integrity_check(&self) -> CoreResult<String> {
         self.inner

@@ -14,9 +14,13 @@ mod backoff;
 mod client;
 mod db;
 mod error;
+#[cfg(feature = "keychain")]
+pub mod keychain;
 pub mod mirror;
 pub mod model;
+pub mod notify;
 mod outbox;
+pub mod prefs;
 mod remote;
 pub mod search;
 mod sync;
@@ -26,6 +30,8 @@ pub use client::{Client, ClientConfig, Outgoing};
 pub use db::{schema_version, Db};
 pub use error::{CoreError, CoreResult};
 pub use model::*;
+pub use notify::{Focus, Notifier, PlannedNotification, Urgency};
+pub use prefs::{Settings, Theme};
 pub use token::{MemoryTokenStore, TokenStore};
 
 pub use candor_proto as proto;

@@ -11,6 +11,7 @@ pub use crate::search::SnippetPart;
 
 /// Where a message of yours stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// In the hold window on this device; can still be cancelled.
@@ -31,6 +32,7 @@ pub enum DeliveryState {
 
 /// A follow-up message that refers to this one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Annotation {
     pub kind: MessageKind,
     pub message_id: MessageId,
@@ -38,6 +40,7 @@ pub struct Annotation {
 
 /// A delivered message as the app shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MessageView {
     pub id: MessageId,
     pub conversation_id: ConversationId,
@@ -61,6 +64,7 @@ pub struct MessageView {
 
 /// A message of yours that has not been accepted by the server yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PendingMessage {
     pub client_id: Uuid,
     pub conversation_id: ConversationId,
@@ -79,6 +83,7 @@ pub struct PendingMessage {
 
 /// A short view of the newest message of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MessagePreview {
     pub id: MessageId,
     pub sender: UserId,
@@ -90,6 +95,7 @@ pub struct MessagePreview {
 
 /// A conversation in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationSummary {
     pub id: ConversationId,
     pub kind: ConversationKind,
@@ -108,6 +114,7 @@ pub struct ConversationSummary {
 
 /// Which slice of a conversation to read. Pages are in ascending `seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "at", rename_all = "snake_case")]
 pub enum Page {
     /// The newest messages.
@@ -122,6 +129,7 @@ pub enum Page {
 
 /// A search result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchHit {
     pub message_id: MessageId,
     pub conversation_id: ConversationId,
@@ -135,6 +143,7 @@ pub struct SearchHit {
 
 /// A recorded chain verification failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IntegrityAlarm {
     pub conversation_id: ConversationId,
     pub seq: i64,
@@ -145,6 +154,7 @@ pub struct IntegrityAlarm {
 
 /// A new message from someone else, for notifications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IncomingMessage {
     pub conversation_id: ConversationId,
     pub message_id: MessageId,
@@ -156,6 +166,7 @@ pub struct IncomingMessage {
 
 /// The state of the connection to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SyncStatus {
     /// No account signed in.
@@ -170,6 +181,7 @@ pub enum SyncStatus {
 
 /// Coarse change notifications: the app refetches what it shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
     /// Messages, receipts, members or pending messages of a conversation changed.

@@ -74,6 +74,7 @@ pub fn fts_query(query: &str) -> Option<String> {
 
 /// A piece of a snippet: text and whether it matched the query.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SnippetPart {
     pub text: String,
     pub matched: bool,

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the UI's unit tests and type check,
+# the TypeScript bindings drift check, and the whole cargo test suite, the
+# last inside a virtual display with its own session bus, notification
+# daemon and unlocked Secret Service, so the end-to-end tests drive the real
+# app window, observe real notifications and use a real keychain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/deps.sh
+
+echo "== UI: unit tests, type check, build"
+(cd ui && npm test && npm run check && npm run build)
+
+echo "== TypeScript bindings are up to date"
+cargo test --locked -q -p candor-proto -p candor-core -p candor-app --features candor-app/ts export_bindings >/dev/null
+if ! git diff --exit-code --stat -- ui/src/lib/bindings || [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+    echo "The generated bindings in ui/src/lib/bindings differ from the Rust types; commit the regenerated files." >&2
+    exit 1
+fi
+
+echo "== Format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== Build the app the end-to-end tests drive"
+cargo build --locked -p candor-app
+
+echo "== cargo test (headless display, session bus, keychain, notifications)"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    set -euo pipefail
+    echo -n "candor-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    cargo test --workspace --locked "$@"
+' bash "$@"

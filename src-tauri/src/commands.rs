@@ -1,0 +1,237 @@
+//! Tauri commands: each parses its arguments, calls one core function and
+//! returns a DTO. No business logic lives here.
+
+use candor_core::{
+    ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, Settings,
+};
+use candor_proto::{Connection, ConversationId, DirectoryEntry, Profile, ProfileUpdate, UserId};
+use tauri::State;
+
+use crate::dto::{IpcResult, SessionState};
+use crate::ShellRef;
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn session_state(shell: State<'_, ShellRef>) -> IpcResult<SessionState> {
+    let client = &shell.client;
+    let has_history = client.account_user().await?.is_some();
+    let signed_in = client.user_id().is_some();
+    Ok(SessionState {
+        signed_in,
+        me: if has_history {
+            client.my_profile().await.ok()
+        } else {
+            None
+        },
+        status: client.sync_status(),
+        default_server_url: client
+            .server_url()
+            .await?
+            .unwrap_or_else(|| shell.default_server_url.clone()),
+        device_name: shell.device_name.clone(),
+        has_history,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sign_up(
+    shell: State<'_, ShellRef>,
+    server_url: String,
+    handle: String,
+    display_name: String,
+    password: String,
+    device_name: String,
+) -> IpcResult<Profile> {
+    Ok(shell
+        .client
+        .sign_up(&server_url, &handle, &display_name, &password, &device_name)
+        .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sign_in(
+    shell: State<'_, ShellRef>,
+    server_url: String,
+    handle: String,
+    password: String,
+    device_name: String,
+) -> IpcResult<Profile> {
+    Ok(shell
+        .client
+        .sign_in(&server_url, &handle, &password, &device_name)
+        .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sign_out(shell: State<'_, ShellRef>) -> IpcResult<()> {
+    Ok(shell.client.sign_out().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_conversations(shell: State<'_, ShellRef>) -> IpcResult<Vec<ConversationSummary>> {
+    Ok(shell.client.conversations().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_conversation(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<ConversationSummary> {
+    Ok(shell.client.conversation(conversation_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_messages(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+    page: Page,
+) -> IpcResult<Vec<MessageView>> {
+    Ok(shell.client.messages(conversation_id, page).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_pending(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<Vec<PendingMessage>> {
+    Ok(shell.client.pending(Some(conversation_id)).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn send_message(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+    body: String,
+) -> IpcResult<String> {
+    Ok(shell
+        .client
+        .send_text(conversation_id, &body)
+        .await?
+        .to_string())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn mark_read(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+    seq: i64,
+) -> IpcResult<()> {
+    shell.notifier_seen(conversation_id);
+    Ok(shell.client.mark_read(conversation_id, seq).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn search_messages(
+    shell: State<'_, ShellRef>,
+    query: String,
+    conversation_id: Option<ConversationId>,
+) -> IpcResult<Vec<SearchHit>> {
+    Ok(shell.client.search(&query, conversation_id, 50).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn integrity_alarms(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<Vec<IntegrityAlarm>> {
+    Ok(shell.client.integrity_alarms(Some(conversation_id)).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_active_conversation(
+    shell: State<'_, ShellRef>,
+    conversation_id: Option<ConversationId>,
+) -> IpcResult<()> {
+    shell.set_active(conversation_id);
+    Ok(())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_connections(shell: State<'_, ShellRef>) -> IpcResult<Vec<Connection>> {
+    Ok(shell.client.connections().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn invite(shell: State<'_, ShellRef>, handle: String) -> IpcResult<Connection> {
+    Ok(shell.client.invite(&handle).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn accept_invitation(
+    shell: State<'_, ShellRef>,
+    user_id: UserId,
+) -> IpcResult<Connection> {
+    Ok(shell.client.accept(user_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn decline_invitation(
+    shell: State<'_, ShellRef>,
+    user_id: UserId,
+) -> IpcResult<Connection> {
+    Ok(shell.client.decline(user_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn search_directory(
+    shell: State<'_, ShellRef>,
+    prefix: String,
+) -> IpcResult<Vec<DirectoryEntry>> {
+    Ok(shell.client.search_directory(&prefix, 20).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_direct(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<ConversationId> {
+    Ok(shell.client.open_direct(user_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_group(
+    shell: State<'_, ShellRef>,
+    title: String,
+    members: Vec<UserId>,
+) -> IpcResult<ConversationId> {
+    Ok(shell.client.create_group(&title, members).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn fetch_profile(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<Profile> {
+    match shell.client.fetch_profile(user_id).await {
+        Err(candor_core::CoreError::Offline(_)) => Ok(shell.client.profile(user_id).await?),
+        other => Ok(other?),
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn update_profile(
+    shell: State<'_, ShellRef>,
+    update: ProfileUpdate,
+) -> IpcResult<Profile> {
+    Ok(shell.client.update_profile(update).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_settings(shell: State<'_, ShellRef>) -> IpcResult<Settings> {
+    Ok(shell.client.settings().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_settings(shell: State<'_, ShellRef>, settings: Settings) -> IpcResult<()> {
+    Ok(shell.client.save_settings(settings).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_draft(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<String> {
+    Ok(shell.client.draft(conversation_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_draft(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+    text: String,
+) -> IpcResult<()> {
+    Ok(shell.client.save_draft(conversation_id, text).await?)
+}

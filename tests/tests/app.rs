@@ -1,0 +1,328 @@
+//! The desktop app in its real window, driven through WebDriver under Xvfb,
+//! against a real server on a loopback port. Bob is a real core client on
+//! the other side. Notifications are read off the session bus; the token
+//! lives in the session's real Secret Service.
+
+use std::time::Duration;
+
+use candor_proto::ConversationId;
+use candor_tests::app::{App, AppHome, APP_LOCK};
+use candor_tests::{all_messages, init_tracing, Person, TestServer};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const DANA_PASSWORD: &str = "dana's long password";
+
+/// Signs Dana up through the setup screen.
+async fn sign_up_in_the_window(app: &App, server_url: &str) -> anyhow::Result<()> {
+    app.wait_for("setup-screen").await?;
+    app.click("mode-sign-up").await?;
+    app.fill("server-url", server_url).await?;
+    app.fill("handle", "dana").await?;
+    app.fill("display-name", "Dana Whitfield").await?;
+    app.fill("password", DANA_PASSWORD).await?;
+    app.fill("device-name", "Dana's workstation").await?;
+    app.click("submit-auth").await?;
+    app.wait_for("conversation-list").await?;
+    Ok(())
+}
+
+/// Bob invites Dana; Dana accepts in the window; Bob opens their chat.
+async fn bob_connects_with_dana(app: &App, bob: &Person) -> anyhow::Result<ConversationId> {
+    bob.client.invite("dana").await?;
+    app.click("open-connections").await?;
+    app.click("accept-invitation").await?;
+    bob.wait_until("Dana accepted", |c| async move {
+        c.connections()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|x| x.peer.handle == "dana" && x.state == candor_proto::ConnectionState::Accepted)
+    })
+    .await;
+    let dana = bob
+        .client
+        .connections()
+        .await?
+        .into_iter()
+        .find(|c| c.peer.handle == "dana")
+        .map(|c| c.peer.user_id)
+        .expect("Dana is a connection");
+    Ok(bob.client.open_direct(dana).await?)
+}
+
+async fn open_conversation(app: &App, id: ConversationId) -> anyhow::Result<()> {
+    let row = app
+        .wait_for_css(&format!(
+            "[data-testid=\"conversation-item\"][data-conversation-id=\"{}\"]",
+            id.0
+        ))
+        .await?;
+    row.click().await?;
+    app.wait_for("message-list").await?;
+    Ok(())
+}
+
+async fn send_in_window(app: &App, text: &str) -> anyhow::Result<()> {
+    let composer = app.wait_for("composer").await?;
+    composer.send_keys(text).await?;
+    app.click("send-button").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_user_signs_up_talks_live_and_is_signed_in_again_after_a_restart(
+) -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    let server = TestServer::start().await;
+    let url = server.url();
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let home = AppHome::new();
+
+    let app = App::launch(&home, &url).await?;
+    app.screenshot("setup").await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+
+    // Bob writes; it appears live in Dana's window.
+    bob.client
+        .send_text(
+            chat,
+            "Hi Dana, could you review the supplier contract today?",
+        )
+        .await?;
+    open_conversation(&app, chat).await?;
+    app.wait_texts("message-body", "Bob's message appears", |t| {
+        t.iter()
+            .any(|b| b == "Hi Dana, could you review the supplier contract today?")
+    })
+    .await?;
+
+    // Dana answers from the composer; Bob receives it.
+    send_in_window(&app, "Yes, I'll send comments by 4 pm.").await?;
+    bob.wait_until("Dana's answer arrives", |c| async move {
+        all_messages(&c, chat)
+            .await
+            .iter()
+            .any(|m| m.body == "Yes, I'll send comments by 4 pm.")
+    })
+    .await;
+    app.wait_texts(
+        "message-body",
+        "Dana's own message shows as delivered",
+        |t| t.iter().any(|b| b == "Yes, I'll send comments by 4 pm."),
+    )
+    .await?;
+
+    // Hostile text is shown as text and runs nothing.
+    let payload =
+        "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><b>bold</b>";
+    bob.client.send_text(chat, payload).await?;
+    app.wait_texts("message-body", "the payload appears as literal text", |t| {
+        t.iter().any(|b| b == payload)
+    })
+    .await?;
+    let pwned = app
+        .driver
+        .execute("return window.__pwned === undefined", vec![])
+        .await?;
+    assert_eq!(pwned, serde_json::Value::Bool(true), "no script ran");
+    let injected = app
+        .driver
+        .execute(
+            "return document.querySelectorAll('[data-testid=\"message-body\"] img, [data-testid=\"message-body\"] script, [data-testid=\"message-body\"] b').length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        injected,
+        serde_json::json!(0),
+        "no element was created from message text"
+    );
+    app.screenshot("conversation").await?;
+    app.quit().await?;
+
+    // The token is in the Secret Service, and nowhere in the mirror.
+    let secret = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "--unlock",
+            "service",
+            "app.candor.desktop",
+        ])
+        .output()
+        .await?;
+    let listing = String::from_utf8_lossy(&secret.stdout).to_string()
+        + &String::from_utf8_lossy(&secret.stderr);
+    let token = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("secret = "))
+        .map(str::to_owned)
+        .expect("the token is in the keychain");
+    assert!(token.starts_with("cnd_"));
+    for entry in std::fs::read_dir(home.data_dir())? {
+        let bytes = std::fs::read(entry?.path())?;
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token must not be written to the mirror"
+        );
+    }
+
+    // Restart: signed in silently from the keychain, history on screen.
+    let app = App::launch(&home, &url).await?;
+    app.wait_for("conversation-list").await?;
+    assert!(
+        app.all("setup-screen").await?.is_empty(),
+        "no sign-in screen after restart"
+    );
+    open_conversation(&app, chat).await?;
+    app.wait_texts("message-body", "history is there after restart", |t| {
+        t.len() >= 3
+    })
+    .await?;
+    app.quit().await?;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_the_server_down_history_reads_searches_and_the_outbox_delivers_later(
+) -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    let server = TestServer::start().await;
+    let addr = server.server.addr;
+    let url = server.url();
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+    for text in [
+        "The Malmö workshop invoice is attached.",
+        "Søren approved the budget for Q1.",
+    ] {
+        bob.client.send_text(chat, text).await?;
+    }
+    open_conversation(&app, chat).await?;
+    app.wait_texts("message-body", "both messages arrived", |t| t.len() >= 2)
+        .await?;
+
+    // The server goes away.
+    let data = server.stop().await;
+    app.wait_texts("sync-status", "the app shows it is offline", |t| {
+        t.iter().any(|s| s.to_lowercase().contains("offline"))
+    })
+    .await?;
+
+    // Search works offline, diacritics folded.
+    app.click("open-search").await?;
+    app.fill("search-input", "soren budget").await?;
+    app.wait_texts("search-result", "the search finds Søren's message", |t| {
+        t.len() == 1 && t[0].contains("budget")
+    })
+    .await?;
+    app.screenshot("search").await?;
+    app.wait_for("search-result").await?.click().await?;
+    app.wait_texts("message-body", "the result opens in context", |t| {
+        t.iter().any(|b| b.contains("Søren approved"))
+    })
+    .await?;
+
+    // A message written offline waits visibly in the outbox.
+    send_in_window(&app, "Thanks, I'll file it tomorrow.").await?;
+    let pending = app.wait_for("pending-message").await?;
+    let state = pending.attr("data-state").await?.unwrap_or_default();
+    assert!(
+        state == "waiting" || state == "sending",
+        "an offline message waits to be sent (state {state})"
+    );
+    app.screenshot("offline").await?;
+
+    // The server returns on the same address; the message is delivered.
+    let server = candor_server::spawn(candor_tests::test_config(data.path()), addr).await?;
+    bob.wait_until("Dana's offline message arrives", |c| async move {
+        all_messages(&c, chat)
+            .await
+            .iter()
+            .any(|m| m.body == "Thanks, I'll file it tomorrow.")
+    })
+    .await;
+    app.wait_texts("pending-message", "the outbox empties", |t| t.is_empty())
+        .await?;
+    app.wait_texts(
+        "message-body",
+        "the delivered message is in the thread",
+        |t| t.iter().any(|b| b == "Thanks, I'll file it tomorrow."),
+    )
+    .await?;
+    app.quit().await?;
+    server.stop().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_incoming_message_raises_a_desktop_notification() -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    candor_tests::app::require_desktop();
+    // Watch the session bus for notification calls, and run a notification
+    // daemon to answer them.
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut dunst = Command::new("dunst")
+        .args(["-config", "/dev/null"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = BufReader::new(monitor.stdout.take().expect("stdout")).lines();
+
+    let server = TestServer::start().await;
+    let url = server.url();
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+    // Dana is not looking at the conversation.
+    bob.client
+        .send_text(chat, "The client moved the meeting to 3 pm.")
+        .await?;
+
+    // A Notify call carries the app name, the sender and the preview.
+    let mut call = Vec::new();
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.starts_with("method call") {
+                call.clear();
+            }
+            call.push(line);
+            let text = call.join("\n");
+            if text.contains("The client moved the meeting to 3 pm.") {
+                return Some(text);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .expect("a Notify call was observed on the session bus");
+    assert!(found.contains("string \"Candor\""), "{found}");
+    assert!(found.contains("string \"Bob Okafor\""), "{found}");
+    assert!(found.contains("\"urgency\""), "{found}");
+    app.quit().await?;
+    server.stop().await;
+    let _ = dunst.start_kill();
+    let _ = monitor.start_kill();
+    Ok(())
+}
