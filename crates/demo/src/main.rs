@@ -15,11 +15,28 @@ use candor_proto::{ConversationId, MessageKind};
 use candor_server::{RateConfig, ServerConfig};
 use clap::Parser;
 
+mod serve;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "candor-demo",
-    about = "Two people talking through a local Candor server"
+    about = "Candor demos: a terminal conversation, or a demo server for the desktop app"
 )]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Two people talking through a local server, printed in the terminal.
+    Terminal(Args),
+    /// A local server with demo accounts and history, the desktop app's data
+    /// directory signed in as Alice, and Bob writing to her now and then.
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
 struct Args {
     /// Pause between steps, in milliseconds.
     #[arg(long, default_value_t = 700)]
@@ -131,7 +148,20 @@ async fn say(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    match Cli::parse().command {
+        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Terminal(args)) => terminal(args).await,
+        None => {
+            terminal(Args {
+                pace_ms: 700,
+                keep_running: false,
+            })
+            .await
+        }
+    }
+}
+
+async fn terminal(args: Args) -> anyhow::Result<()> {
     let demo = Demo {
         pace: Duration::from_millis(args.pace_ms),
     };
