@@ -116,6 +116,7 @@ impl App {
     /// Starts the app with `home`'s folders, pointed at `server_url` by default.
     pub async fn launch(home: &AppHome, server_url: &str) -> anyhow::Result<App> {
         require_desktop();
+        kill_leftover_apps();
         let port = free_port();
         let native_port = free_port();
         let root = home.root.path();
@@ -169,6 +170,7 @@ impl App {
 
     /// Waits until an element with this test id is present.
     pub async fn wait_for(&self, testid: &str) -> anyhow::Result<Element> {
+        tracing::info!(testid, "waiting for");
         self.driver
             .wait()
             .at_most(UI_DEADLINE)
@@ -233,14 +235,13 @@ impl App {
     /// Saves a screenshot of the window to `target/screenshots/NAME.png`,
     /// after letting the next frame paint.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
-        let _ = self
-            .driver
-            .execute_async(
-                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                vec![],
-            )
-            .await;
-        let png = self.driver.screenshot().await?;
+        tracing::info!(name, "screenshot");
+        // Let the page paint the latest DOM before capturing.
+        let painted = self.driver.execute_async(
+            "const done = arguments[arguments.length - 1]; setTimeout(() => requestAnimationFrame(() => done(true)), 50); setTimeout(() => done(false), 1000);",
+            vec![],
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(5), painted).await;
         let dir = app_binary()
             .parent()
             .and_then(Path::parent)
@@ -248,7 +249,16 @@ impl App {
             .unwrap_or_else(|| PathBuf::from("screenshots"));
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, png)?;
+        // The X server's view of the window, as a person would see it.
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .await
+            .context("Running import (imagemagick)")?;
+        if !status.success() {
+            bail!("import failed to capture the screen");
+        }
         Ok(path)
     }
 
@@ -270,13 +280,37 @@ impl App {
     }
 }
 
-/// Whether a process of the app binary is running.
-pub fn app_running() -> bool {
+/// Process ids of running instances of the app binary.
+fn app_pids() -> Vec<i32> {
     let binary = app_binary();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return false;
+        return Vec::new();
     };
     entries
         .flatten()
-        .any(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == binary))
+        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == binary))
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .collect()
+}
+
+/// Whether a process of the app binary is running.
+pub fn app_running() -> bool {
+    !app_pids().is_empty()
+}
+
+/// Ends any app instance left by a test that failed half-way, so the next
+/// launch is not mistaken for a second instance.
+pub fn kill_leftover_apps() {
+    for pid in app_pids() {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.tauri_driver.start_kill();
+        kill_leftover_apps();
+    }
 }

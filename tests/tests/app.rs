@@ -307,7 +307,10 @@ async fn an_incoming_message_raises_a_desktop_notification() -> anyhow::Result<(
             }
             call.push(line);
             let text = call.join("\n");
-            if text.contains("The client moved the meeting to 3 pm.") {
+            // The hints (urgency) follow the body in the same call.
+            if text.contains("The client moved the meeting to 3 pm.")
+                && text.contains("\"urgency\"")
+            {
                 return Some(text);
             }
         }
