@@ -1,0 +1,298 @@
+// The app-wide state: session, conversation list, connections, settings and
+// navigation. One instance (`app`), created at start-up; components read its
+// fields (runes make them reactive) and call its methods. Everything comes
+// from `api`; change events from the core trigger refetches.
+
+import { api, onClientEvent, onOpenConversation, toIpcError } from "./api";
+import type { ClientEvent } from "./bindings/ClientEvent";
+import type { Connection } from "./bindings/Connection";
+import type { ConversationSummary } from "./bindings/ConversationSummary";
+import type { Profile } from "./bindings/Profile";
+import type { SessionState } from "./bindings/SessionState";
+import type { Settings } from "./bindings/Settings";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import { coalesce } from "./async";
+import { describeError } from "./errors";
+
+export type Phase = "loading" | "setup" | "main" | "unavailable";
+export type View = "welcome" | "conversation" | "connections" | "settings";
+
+/** A request to show one message of a conversation (search result, notification). */
+export interface FocusRequest {
+  conversationId: number;
+  messageId: number;
+  /** Changes on every request, so asking twice for the same message works. */
+  nonce: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  notifications: true,
+  show_preview: true,
+  dnd_enabled: false,
+  dnd_start: 22 * 60,
+  dnd_end: 7 * 60,
+  muted: [],
+  theme: "system",
+};
+
+type Listener = (conversationId: number) => void;
+
+class AppState {
+  phase = $state<Phase>("loading");
+  /** Why the app cannot start (no desktop shell, storage failure). */
+  startupError = $state<string | null>(null);
+  session = $state<SessionState | null>(null);
+  me = $state<Profile | null>(null);
+  status = $state<SyncStatus>({ state: "signed_out" });
+  /** A sentence for the setup screen after the device was signed out. */
+  signedOutNotice = $state<string | null>(null);
+
+  conversations = $state.raw<ConversationSummary[]>([]);
+  conversationsLoaded = $state(false);
+  listError = $state<string | null>(null);
+  connections = $state.raw<Connection[]>([]);
+  connectionsError = $state<string | null>(null);
+  settings = $state<Settings>({ ...DEFAULT_SETTINGS });
+  settingsError = $state<string | null>(null);
+
+  view = $state<View>("welcome");
+  activeId = $state<number | null>(null);
+  focus = $state<FocusRequest | null>(null);
+  searchOpen = $state(false);
+  newConversationOpen = $state(false);
+  /** The person whose profile the connections view shows. */
+  profileUserId = $state<number | null>(null);
+
+  /** Current time, refreshed every 30 s so relative times stay right. */
+  now = $state(Date.now());
+
+  private conversationListeners = new Set<Listener>();
+  private alarmListeners = new Set<Listener>();
+  private subscribed = false;
+  private clock: ReturnType<typeof setInterval> | null = null;
+  private focusNonce = 0;
+
+  readonly refreshConversations = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      this.conversations = await api.listConversations();
+      this.conversationsLoaded = true;
+      this.listError = null;
+    } catch (e) {
+      this.listError = describeError(e);
+    }
+  });
+
+  readonly refreshConnections = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      this.connections = await api.listConnections();
+      this.connectionsError = null;
+    } catch (e) {
+      this.connectionsError = describeError(e);
+    }
+  });
+
+  /** Loads the session and, when signed in, everything the main screen shows. */
+  async start(): Promise<void> {
+    if (!this.clock) this.clock = setInterval(() => (this.now = Date.now()), 30_000);
+    await this.subscribe();
+    await this.loadSession();
+  }
+
+  private async loadSession(): Promise<void> {
+    let session: SessionState;
+    try {
+      session = await api.sessionState();
+    } catch (e) {
+      this.startupError = describeError(e);
+      this.phase = "unavailable";
+      return;
+    }
+    this.session = session;
+    this.status = session.status;
+    this.startupError = null;
+    if (session.signed_in && session.me) {
+      this.me = session.me;
+      await this.enterMain();
+    } else {
+      this.me = null;
+      this.phase = "setup";
+    }
+  }
+
+  private async enterMain(): Promise<void> {
+    this.phase = "main";
+    this.signedOutNotice = null;
+    await Promise.all([this.refreshConversations(), this.refreshConnections(), this.loadSettings()]);
+  }
+
+  /** After a successful sign-in or sign-up. */
+  async signedIn(profile: Profile): Promise<void> {
+    this.me = profile;
+    this.view = "welcome";
+    this.activeId = null;
+    await this.loadSession();
+  }
+
+  async signOut(): Promise<void> {
+    await api.signOut();
+    this.leaveMain(null);
+    await this.loadSession();
+  }
+
+  private leaveMain(notice: string | null): void {
+    this.phase = "setup";
+    this.signedOutNotice = notice;
+    this.me = null;
+    this.conversations = [];
+    this.conversationsLoaded = false;
+    this.connections = [];
+    this.view = "welcome";
+    this.activeId = null;
+    this.focus = null;
+    this.searchOpen = false;
+    this.newConversationOpen = false;
+    this.profileUserId = null;
+  }
+
+  private async loadSettings(): Promise<void> {
+    try {
+      this.settings = await api.getSettings();
+      this.settingsError = null;
+    } catch (e) {
+      this.settingsError = describeError(e);
+    }
+  }
+
+  /** Applies settings at once and saves them; reverts and reports on failure. */
+  async saveSettings(next: Settings): Promise<boolean> {
+    const previous = this.settings;
+    this.settings = next;
+    try {
+      await api.saveSettings($state.snapshot(next) as Settings);
+      this.settingsError = null;
+      return true;
+    } catch (e) {
+      this.settings = previous;
+      this.settingsError = describeError(e);
+      return false;
+    }
+  }
+
+  isMuted(conversationId: number): boolean {
+    return this.settings.muted.includes(conversationId);
+  }
+
+  async toggleMute(conversationId: number): Promise<void> {
+    const muted = this.isMuted(conversationId)
+      ? this.settings.muted.filter((id) => id !== conversationId)
+      : [...this.settings.muted, conversationId];
+    await this.saveSettings({ ...this.settings, muted });
+  }
+
+  // ------------------------------------------------------------ navigation
+
+  openConversation(id: number, messageId: number | null = null): void {
+    this.view = "conversation";
+    this.activeId = id;
+    this.focus = messageId === null ? null : { conversationId: id, messageId, nonce: ++this.focusNonce };
+  }
+
+  showConnections(userId: number | null = null): void {
+    this.view = "connections";
+    this.profileUserId = userId;
+  }
+
+  showSettings(): void {
+    this.view = "settings";
+  }
+
+  /** The conversation summary from the list, if it is there. */
+  summary(id: number | null): ConversationSummary | null {
+    if (id === null) return null;
+    return this.conversations.find((c) => c.id === id) ?? null;
+  }
+
+  get pendingInvitations(): number {
+    return this.connections.filter((c) => c.state === "invited_me").length;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Called with a conversation id whenever that conversation changed. */
+  onConversationChanged(listener: Listener): () => void {
+    this.conversationListeners.add(listener);
+    return () => this.conversationListeners.delete(listener);
+  }
+
+  /** Called with a conversation id when an integrity alarm was raised for it. */
+  onIntegrityAlarm(listener: Listener): () => void {
+    this.alarmListeners.add(listener);
+    return () => this.alarmListeners.delete(listener);
+  }
+
+  private async subscribe(): Promise<void> {
+    if (this.subscribed) return;
+    this.subscribed = true;
+    try {
+      await onClientEvent((event) => this.handle(event));
+      await onOpenConversation((id) => {
+        if (this.phase === "main") {
+          this.searchOpen = false;
+          this.newConversationOpen = false;
+          this.openConversation(id);
+        }
+      });
+    } catch (e) {
+      // Without the desktop shell there are no events; `loadSession` reports it.
+      console.warn("Event subscription failed", toIpcError(e));
+    }
+  }
+
+  handle(event: ClientEvent): void {
+    switch (event.type) {
+      case "conversation_changed":
+        void this.refreshConversations();
+        for (const l of this.conversationListeners) l(event.id);
+        break;
+      case "messages_arrived":
+        void this.refreshConversations();
+        break;
+      case "connections_changed":
+        void this.refreshConnections();
+        break;
+      case "profile_changed":
+        void this.refreshConversations();
+        void this.refreshConnections();
+        if (this.me && event.user === this.me.user_id) void this.refreshMe();
+        break;
+      case "sync_status":
+        this.status = event.status;
+        break;
+      case "integrity_alarm":
+        void this.refreshConversations();
+        for (const l of this.alarmListeners) l(event.alarm.conversation_id);
+        break;
+      case "signed_out":
+        if (this.phase === "main") {
+          this.leaveMain(
+            "This device was signed out: the server no longer accepts its session. Sign in again to continue; the history on this device is kept.",
+          );
+          void this.loadSession();
+        }
+        break;
+    }
+  }
+
+  private async refreshMe(): Promise<void> {
+    try {
+      const session = await api.sessionState();
+      if (session.me) this.me = session.me;
+    } catch {
+      // Keep the profile we have.
+    }
+  }
+}
+
+export const app = new AppState();
