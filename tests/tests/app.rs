@@ -329,3 +329,110 @@ async fn an_incoming_message_raises_a_desktop_notification() -> anyhow::Result<(
     let _ = monitor.start_kill();
     Ok(())
 }
+
+/// Starts a notification daemon and pauses it, so screenshots show only the
+/// window.
+async fn quiet_notifications() -> anyhow::Result<tokio::process::Child> {
+    let dunst = Command::new("dunst")
+        .args(["-config", "/dev/null"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let paused = Command::new("dunstctl")
+            .args(["set-paused", "true"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await?;
+        if paused.success() {
+            return Ok(dunst);
+        }
+        anyhow::ensure!(tokio::time::Instant::now() < deadline, "dunst did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn corrections_are_shown_beside_the_original_and_the_main_screens_render() -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    candor_tests::app::require_desktop();
+    let _dunst = quiet_notifications().await?;
+    let server = TestServer::start().await;
+    let url = server.url();
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let carol = Person::sign_up(&url, "carol", "Carol Søndergaard").await;
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+    carol.client.invite("dana").await?;
+    candor_tests::connect(&bob, &carol).await;
+
+    for text in [
+        "Morning Dana — the revised quote from Nordlicht came in last night.",
+        "Total is 48,200 EUR including installation, delivery in week 51.",
+    ] {
+        bob.client.send_text(chat, text).await?;
+    }
+    bob.wait_for_messages(chat, 2).await;
+    let wrong = all_messages(&bob.client, chat).await[1].id;
+    bob.client
+        .send(
+            chat,
+            candor_core::Outgoing::correction(
+                wrong,
+                "Correction: delivery is in week 2, not week 51.",
+                "The delivery week",
+                "Week 2 (6–10 January), after the holiday freeze",
+            ),
+        )
+        .await?;
+    open_conversation(&app, chat).await?;
+    send_in_window(&app, "Thanks for correcting it straight away, Bob.").await?;
+
+    // The original stays as it was, annotated, and the correction carries
+    // both of its fields.
+    let rows = app
+        .wait_texts("message", "the correction and its annotation are shown", |t| {
+            t.iter().any(|r| r.contains("week 51") && r.contains("Corrected"))
+                && t.iter().any(|r| {
+                    r.contains("Correction")
+                        && r.contains("The delivery week")
+                        && r.contains("Week 2 (6–10 January)")
+                })
+        })
+        .await?;
+    assert!(rows.iter().any(|r| r.contains("Refers to an earlier message")));
+    app.screenshot("conversation").await?;
+
+    app.click("open-search").await?;
+    app.fill("search-input", "nordlicht quote").await?;
+    app.wait_texts("search-result", "the search finds the quote", |t| !t.is_empty())
+        .await?;
+    app.screenshot("search").await?;
+    app.driver
+        .active_element()
+        .await?
+        .send_keys(fantoccini::key::Key::Escape.to_string().as_str())
+        .await?;
+
+    app.click("open-connections").await?;
+    app.wait_for("accept-invitation").await?;
+    app.screenshot("connections").await?;
+    app.driver
+        .active_element()
+        .await?
+        .send_keys(fantoccini::key::Key::Escape.to_string().as_str())
+        .await?;
+
+    app.click("open-settings").await?;
+    app.wait_for("sign-out").await?;
+    app.screenshot("settings").await?;
+
+    app.quit().await?;
+    server.stop().await;
+    Ok(())
+}

@@ -44,6 +44,8 @@ class AppState {
   session = $state<SessionState | null>(null);
   me = $state<Profile | null>(null);
   status = $state<SyncStatus>({ state: "signed_out" });
+  /** Counts sync_status events, so a slower session read cannot overwrite a newer status. */
+  private statusEvents = 0;
   /** A sentence for the setup screen after the device was signed out. */
   signedOutNotice = $state<string | null>(null);
 
@@ -102,6 +104,7 @@ class AppState {
 
   private async loadSession(): Promise<void> {
     let session: SessionState;
+    const statusEventsBefore = this.statusEvents;
     try {
       session = await api.sessionState();
     } catch (e) {
@@ -110,7 +113,8 @@ class AppState {
       return;
     }
     this.session = session;
-    this.status = session.status;
+    // A status event that arrived while the session was being read is newer.
+    if (this.statusEvents === statusEventsBefore) this.status = session.status;
     this.startupError = null;
     if (session.signed_in && session.me) {
       this.me = session.me;
@@ -268,6 +272,7 @@ class AppState {
         if (this.me && event.user === this.me.user_id) void this.refreshMe();
         break;
       case "sync_status":
+        this.statusEvents += 1;
         this.status = event.status;
         break;
       case "integrity_alarm":
