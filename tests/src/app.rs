@@ -281,7 +281,7 @@ impl App {
 }
 
 /// Process ids of running instances of the app binary.
-fn app_pids() -> Vec<i32> {
+pub fn app_pids() -> Vec<i32> {
     let binary = app_binary();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -349,13 +349,17 @@ async fn quiet_notifications() -> anyhow::Result<tokio::process::Child> {
         if paused.success() {
             return Ok(dunst);
         }
-        anyhow::ensure!(tokio::time::Instant::now() < deadline, "dunst did not start");
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "dunst did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 #[tokio::test]
-async fn corrections_are_shown_beside_the_original_and_the_main_screens_render() -> anyhow::Result<()> {
+async fn corrections_are_shown_beside_the_original_and_the_main_screens_render(
+) -> anyhow::Result<()> {
     init_tracing();
     let _serial = APP_LOCK.lock().await;
     candor_tests::app::require_desktop();
@@ -396,22 +400,31 @@ async fn corrections_are_shown_beside_the_original_and_the_main_screens_render()
     // The original stays as it was, annotated, and the correction carries
     // both of its fields.
     let rows = app
-        .wait_texts("message", "the correction and its annotation are shown", |t| {
-            t.iter().any(|r| r.contains("week 51") && r.contains("Corrected"))
-                && t.iter().any(|r| {
-                    r.contains("Correction")
-                        && r.contains("The delivery week")
-                        && r.contains("Week 2 (6–10 January)")
-                })
-        })
+        .wait_texts(
+            "message",
+            "the correction and its annotation are shown",
+            |t| {
+                t.iter()
+                    .any(|r| r.contains("week 51") && r.contains("Corrected"))
+                    && t.iter().any(|r| {
+                        r.contains("Correction")
+                            && r.contains("The delivery week")
+                            && r.contains("Week 2 (6–10 January)")
+                    })
+            },
+        )
         .await?;
-    assert!(rows.iter().any(|r| r.contains("Refers to an earlier message")));
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("Refers to an earlier message")));
     app.screenshot("conversation").await?;
 
     app.click("open-search").await?;
     app.fill("search-input", "nordlicht quote").await?;
-    app.wait_texts("search-result", "the search finds the quote", |t| !t.is_empty())
-        .await?;
+    app.wait_texts("search-result", "the search finds the quote", |t| {
+        !t.is_empty()
+    })
+    .await?;
     app.screenshot("search").await?;
     app.driver
         .active_element()
@@ -432,6 +445,100 @@ async fn corrections_are_shown_beside_the_original_and_the_main_screens_render()
     app.wait_for("sign-out").await?;
     app.screenshot("settings").await?;
 
+    app.quit().await?;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_tampered_history_shows_a_warning_that_cannot_be_dismissed() -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    candor_tests::app::require_desktop();
+    let _dunst = quiet_notifications().await?;
+    let server = TestServer::start().await;
+    let addr = server.server.addr;
+    let url = server.url();
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+    bob.client
+        .send_text(chat, "We agreed on 42,000 EUR.")
+        .await?;
+    bob.wait_for_messages(chat, 1).await;
+    app.quit().await?;
+
+    // History is rewritten on the server's disk while it is down.
+    let data = server.stop().await;
+    {
+        let db = rusqlite::Connection::open(data.path().join("candor.sqlite3"))?;
+        db.execute_batch(
+            "DROP TRIGGER messages_no_update;
+             UPDATE messages SET body = 'We agreed on 24,000 EUR.' WHERE seq = 1;",
+        )?;
+    }
+    let server = candor_server::spawn(candor_tests::test_config(data.path()), addr).await?;
+
+    // Dana signs in on a new computer and downloads the altered history.
+    let new_home = AppHome::new();
+    let app = App::launch(&new_home, &url).await?;
+    app.wait_for("setup-screen").await?;
+    app.click("mode-sign-in").await?;
+    app.fill("server-url", &url).await?;
+    app.fill("handle", "dana").await?;
+    app.fill("password", DANA_PASSWORD).await?;
+    app.fill("device-name", "Dana's laptop").await?;
+    app.click("submit-auth").await?;
+    open_conversation(&app, chat).await?;
+    let warning = app.wait_for("integrity-warning").await?;
+    assert!(warning.text().await?.to_lowercase().contains("verif"));
+    // There is nothing to close it with.
+    assert!(
+        warning
+            .find_all(fantoccini::Locator::Css("button"))
+            .await?
+            .is_empty(),
+        "the warning has no dismiss button"
+    );
+    app.screenshot("integrity").await?;
+    app.quit().await?;
+    server.stop().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn starting_the_app_twice_keeps_one_window() -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    let server = TestServer::start().await;
+    let url = server.url();
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    app.wait_for("setup-screen").await?;
+    let first = candor_tests::app::app_pids();
+    assert_eq!(first.len(), 1);
+
+    // A second start hands over to the running window and exits.
+    let status = tokio::time::timeout(
+        Duration::from_secs(30),
+        Command::new(candor_tests::app::app_binary())
+            .env("CANDOR_DATA_DIR", home.data_dir())
+            .env("CANDOR_SERVER_URL", &url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status(),
+    )
+    .await
+    .expect("the second instance exits by itself")?;
+    assert!(status.success());
+    assert_eq!(
+        candor_tests::app::app_pids(),
+        first,
+        "the first window still runs, alone"
+    );
+    app.wait_for("setup-screen").await?;
     app.quit().await?;
     server.stop().await;
     Ok(())
