@@ -24,12 +24,19 @@ echo "== Format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== Build the app the end-to-end tests drive"
-cargo build --locked -p candor-app
+echo "== Build everything, including the app the end-to-end tests drive"
+# All targets at once, so the binaries share the tests' feature set and
+# `cargo test` below does not compile anything twice.
+cargo build --workspace --all-targets --locked
 
 echo "== cargo test (headless display, session bus, keychain, notifications)"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     set -euo pipefail
-    echo -n "candor-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    # A keyring of its own, created unlocked for this run: a keyring left by
+    # another run (or the user) would be locked and prompt for a password.
+    keyring_home="$(mktemp -d)"
+    trap "rm -rf \"$keyring_home\"" EXIT
+    XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets \
+        < <(printf %s candor-test-keyring) >/dev/null
     cargo test --workspace --locked "$@"
 ' bash "$@"
