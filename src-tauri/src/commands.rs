@@ -235,3 +235,25 @@ pub async fn save_draft(
 ) -> IpcResult<()> {
     Ok(shell.client.save_draft(conversation_id, text).await?)
 }
+
+/// Startup mark for the desktop benchmarks (`scripts/bench-app.sh`): the UI
+/// calls this once, after the first frame that shows the conversation list.
+/// When the environment variable `CANDOR_STARTUP_MARK` names a file, the first
+/// call writes the wall-clock time to it (milliseconds since the Unix epoch,
+/// with a fraction); otherwise it does nothing.
+#[tauri::command]
+pub fn ui_ready() {
+    static MARKED: std::sync::Once = std::sync::Once::new();
+    MARKED.call_once(|| {
+        let Some(path) = std::env::var_os("CANDOR_STARTUP_MARK") else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let ms = now.as_secs_f64() * 1000.0;
+        if let Err(e) = std::fs::write(&path, format!("{ms:.3}\n")) {
+            tracing::warn!(error = %e, "could not write the startup mark");
+        }
+    });
+}

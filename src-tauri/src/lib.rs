@@ -18,6 +18,9 @@ use candor_core::{Client, ClientConfig, ClientEvent, Focus, Notifier};
 use candor_proto::ConversationId;
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 
+/// The startup mark, also served by the bare benchmark window (`candor-bare`).
+pub use commands::ui_ready;
+
 /// Events the UI listens to.
 pub const EVENT: &str = "candor://event";
 pub const OPEN_CONVERSATION: &str = "candor://open-conversation";
@@ -201,6 +204,7 @@ pub fn run() {
             commands::save_settings,
             commands::get_draft,
             commands::save_draft,
+            commands::ui_ready,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -69,6 +69,9 @@ export const api = {
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
   getDraft: (conversation_id: number) => call<string>("get_draft", { conversation_id }),
   saveDraft: (conversation_id: number, text: string) => call<null>("save_draft", { conversation_id, text }),
+
+  /** The conversation list is painted (the startup benchmark's mark; a no-op unless it runs). */
+  uiReady: () => call<null>("ui_ready"),
 };
 
 /** Coarse change events from the core: refetch what you show. */

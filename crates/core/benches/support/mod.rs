@@ -146,6 +146,14 @@ impl Feed {
         }
     }
 
+    /// From now on every `every`-th message goes to conversation 1 (1: all
+    /// of them). Only between non-zero values: conversation 1 has no Zipf
+    /// share when the feed starts with `big_every > 0`.
+    #[allow(dead_code)] // the app benchmark mixes 1 and 2 for a 60% share
+    pub fn set_big_every(&mut self, every: u64) {
+        self.big_every = every;
+    }
+
     /// The next `n` messages (plus Membership events for conversations they
     /// open), chain-linked and signed (signing on two threads).
     pub fn batch(&mut self, n: usize) -> Vec<FeedEvent> {
