@@ -481,6 +481,15 @@ fn conversation_title(kind: &str, title: String, members: &[Profile], me: UserId
 
 /// Every conversation, most recent activity first.
 pub fn conversations(conn: &Connection, me: UserId) -> CoreResult<Vec<ConversationSummary>> {
+    summaries(conn, me, None)
+}
+
+/// Summaries of every conversation, or of just `only`.
+fn summaries(
+    conn: &Connection,
+    me: UserId,
+    only: Option<ConversationId>,
+) -> CoreResult<Vec<ConversationSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.kind, c.title, c.last_activity,
                 m.id, m.sender, m.kind, m.body, m.server_time,
@@ -490,6 +499,7 @@ pub fn conversations(conn: &Connection, me: UserId) -> CoreResult<Vec<Conversati
          FROM conversations c
          LEFT JOIN messages m ON m.id = c.last_message_id
          LEFT JOIN receipts r ON r.conversation_id = c.id AND r.user_id = ?1
+         WHERE ?2 IS NULL OR c.id = ?2
          ORDER BY c.last_activity DESC, c.id DESC",
     )?;
     type Row0 = (
@@ -507,7 +517,7 @@ pub fn conversations(conn: &Connection, me: UserId) -> CoreResult<Vec<Conversati
         i64,
     );
     let rows: Vec<Row0> = stmt
-        .query_map([me.0], |r| {
+        .query_map(params![me.0, only.map(|c| c.0)], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -599,9 +609,8 @@ pub fn conversation_summary(
     me: UserId,
     id: ConversationId,
 ) -> CoreResult<ConversationSummary> {
-    conversations(conn, me)?
-        .into_iter()
-        .find(|c| c.id == id)
+    summaries(conn, me, Some(id))?
+        .pop()
         .ok_or(CoreError::NotFound("conversation"))
 }
 
