@@ -120,7 +120,7 @@ fn account_key(server_url: &str, user: UserId) -> String {
 /// The client engine for one account on one device. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Client {
@@ -373,7 +373,7 @@ impl Client {
         self.inner.session().ok().map(|s| s.user)
     }
 
-    fn me(&self) -> CoreResult<UserId> {
+    pub(crate) fn me(&self) -> CoreResult<UserId> {
         Ok(self.inner.session()?.user)
     }
 
@@ -391,7 +391,7 @@ impl Client {
             .await
     }
 
-    async fn reader_me(&self) -> CoreResult<UserId> {
+    pub(crate) async fn reader_me(&self) -> CoreResult<UserId> {
         match self.user_id() {
             Some(u) => Ok(u),
             None => self.account_user().await?.ok_or(CoreError::NotSignedIn),
@@ -650,6 +650,20 @@ impl Client {
                 "A correction says what was wrong and what is correct",
             ));
         }
+        let mut findings = crate::checks::scan(&body);
+        if let Some(c) = &outgoing.correction {
+            findings.extend(crate::checks::scan(&c.what_was_wrong));
+            findings.extend(crate::checks::scan(&c.correct_information));
+        }
+        if !findings.is_empty() && !outgoing.allow_sensitive {
+            return Err(CoreError::invalid(
+                "sensitive_data",
+                format!(
+                    "This message contains {}; choose \"Send anyway\" to send it",
+                    crate::precheck::describe_findings(&findings)
+                ),
+            ));
+        }
         let client_id = Uuid::now_v7();
         let request = SendMessageRequest {
             client_id,
@@ -685,6 +699,7 @@ impl Client {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![client_id.as_bytes().to_vec(), conversation.0, json, state, now, hold_until],
                 )?;
+                crate::precheck::record_send(tx, conversation, client_id, &findings, now)?;
                 Ok(())
             })
             .await?;
@@ -692,6 +707,17 @@ impl Client {
             .emit(ClientEvent::ConversationChanged { id: conversation });
         self.inner.outbox_wake.notify_one();
         Ok(client_id)
+    }
+
+    /// Queues a message with this device's hold (the settings' hold window):
+    /// what the app does when the user presses Send.
+    pub async fn send_with_hold(
+        &self,
+        conversation: ConversationId,
+        mut outgoing: Outgoing,
+    ) -> CoreResult<Uuid> {
+        outgoing.hold = self.settings().await?.hold();
+        self.send(conversation, outgoing).await
     }
 
     /// Marks messages up to `seq` read (here at once, on the server when
@@ -767,6 +793,7 @@ impl Client {
     }
 
     pub async fn save_settings(&self, settings: crate::prefs::Settings) -> CoreResult<()> {
+        settings.validate()?;
         self.inner
             .db
             .write(move |tx| crate::prefs::save_settings(tx, &settings))
@@ -820,9 +847,26 @@ pub struct Outgoing {
     pub correction: Option<CorrectionFields>,
     /// How long it waits on the device before leaving (cancellable meanwhile).
     pub hold: std::time::Duration,
+    /// The user saw what the sensitive-data check found and chose "Send
+    /// anyway"; without it, a message with findings is refused.
+    pub allow_sensitive: bool,
 }
 
 impl Outgoing {
+    /// The same message, waiting `hold` on the device before it leaves.
+    #[must_use]
+    pub fn with_hold(mut self, hold: std::time::Duration) -> Outgoing {
+        self.hold = hold;
+        self
+    }
+
+    /// The same message, sent although it contains sensitive data.
+    #[must_use]
+    pub fn allowing_sensitive(mut self) -> Outgoing {
+        self.allow_sensitive = true;
+        self
+    }
+
     pub fn text(body: &str) -> Outgoing {
         Outgoing {
             kind: MessageKind::Text,
@@ -830,6 +874,7 @@ impl Outgoing {
             body: body.to_owned(),
             correction: None,
             hold: std::time::Duration::ZERO,
+            allow_sensitive: false,
         }
     }
 
@@ -843,6 +888,7 @@ impl Outgoing {
                 correct_information: correct.to_owned(),
             }),
             hold: std::time::Duration::ZERO,
+            allow_sensitive: false,
         }
     }
 
@@ -853,6 +899,7 @@ impl Outgoing {
             body: body.to_owned(),
             correction: None,
             hold: std::time::Duration::ZERO,
+            allow_sensitive: false,
         }
     }
 }

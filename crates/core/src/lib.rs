@@ -11,6 +11,7 @@
 //! [`TokenStore`] the embedder provides (the OS keychain in the app).
 
 mod backoff;
+pub mod checks;
 mod client;
 mod db;
 mod error;
@@ -20,17 +21,20 @@ pub mod mirror;
 pub mod model;
 pub mod notify;
 mod outbox;
+pub mod precheck;
 pub mod prefs;
 mod remote;
 pub mod search;
 mod sync;
 mod token;
+pub mod transcript;
 
 pub use client::{Client, ClientConfig, Outgoing};
 pub use db::{schema_version, Db};
 pub use error::{CoreError, CoreResult};
 pub use model::*;
 pub use notify::{Focus, Notifier, PlannedNotification, Urgency};
+pub use precheck::{RecipientCard, RecipientReason, RecipientRule, SendCheck};
 pub use prefs::{Settings, Theme};
 pub use token::{MemoryTokenStore, TokenStore};
 

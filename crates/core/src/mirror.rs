@@ -637,17 +637,23 @@ fn message_view(r: &Row<'_>, me: UserId) -> rusqlite::Result<MessageView> {
         kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Text),
         reference: r.get::<_, Option<i64>>(7)?.map(MessageId),
         body: r.get(8)?,
-        correction: match (wrong, correct) {
-            (Some(what_was_wrong), Some(correct_information)) => Some(CorrectionFields {
-                what_was_wrong,
-                correct_information,
-            }),
-            _ => None,
-        },
+        correction: correction_fields(wrong, correct),
         state: DeliveryState::Sent,
         verified: r.get(11)?,
         annotations: Vec::new(),
+        referenced: None,
+        findings: Vec::new(),
     })
+}
+
+fn correction_fields(wrong: Option<String>, correct: Option<String>) -> Option<CorrectionFields> {
+    match (wrong, correct) {
+        (Some(what_was_wrong), Some(correct_information)) => Some(CorrectionFields {
+            what_was_wrong,
+            correct_information,
+        }),
+        _ => None,
+    }
 }
 
 /// A page of a conversation in ascending order, with delivery states and
@@ -744,27 +750,75 @@ fn decorate(
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let (delivered, read) = (delivered.unwrap_or(0), read.unwrap_or(0));
-    let mut annotations =
-        conn.prepare_cached("SELECT id, kind FROM messages WHERE reference = ?1 ORDER BY seq")?;
+    let state_of = |seq: i64| {
+        if read >= seq {
+            DeliveryState::Read
+        } else if delivered >= seq {
+            DeliveryState::Delivered
+        } else {
+            DeliveryState::Sent
+        }
+    };
+    let mut annotations = conn.prepare_cached(
+        "SELECT m.id, m.kind, m.seq, m.sender, m.server_time, m.body, m.what_was_wrong,
+                m.correct_information, COALESCE(p.display_name, 'User ' || m.sender)
+         FROM messages m LEFT JOIN profiles p ON p.user_id = m.sender
+         WHERE m.reference = ?1 ORDER BY m.seq",
+    )?;
+    let mut referenced = conn.prepare_cached(
+        "SELECT m.id, m.sender, COALESCE(p.display_name, 'User ' || m.sender), m.kind, m.body,
+                m.server_time
+         FROM messages m LEFT JOIN profiles p ON p.user_id = m.sender WHERE m.id = ?1",
+    )?;
+    let mut findings =
+        conn.prepare_cached("SELECT findings FROM sent_findings WHERE client_id = ?1")?;
     for row in rows.iter_mut() {
         if row.mine {
-            row.state = if read >= row.seq {
-                DeliveryState::Read
-            } else if delivered >= row.seq {
-                DeliveryState::Delivered
-            } else {
-                DeliveryState::Sent
-            };
+            row.state = state_of(row.seq);
+            let found: Option<String> = findings
+                .query_row([row.client_id.as_bytes().as_slice()], |r| r.get(0))
+                .optional()?;
+            if let Some(json) = found {
+                row.findings = serde_json::from_str(&json)?;
+            }
         }
         row.annotations = annotations
             .query_map([row.id.0], |r| {
                 let kind: String = r.get(1)?;
+                let seq: i64 = r.get(2)?;
+                let mine = r.get::<_, i64>(3)? == me.0;
                 Ok(Annotation {
                     message_id: MessageId(r.get(0)?),
                     kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Text),
+                    seq,
+                    sender_name: r.get(8)?,
+                    mine,
+                    server_time: r.get(4)?,
+                    body: r.get(5)?,
+                    correction: correction_fields(r.get(6)?, r.get(7)?),
+                    state: if mine {
+                        state_of(seq)
+                    } else {
+                        DeliveryState::Sent
+                    },
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        if let Some(reference) = row.reference {
+            row.referenced = referenced
+                .query_row([reference.0], |r| {
+                    let kind: String = r.get(3)?;
+                    Ok(MessagePreview {
+                        id: MessageId(r.get(0)?),
+                        sender: UserId(r.get(1)?),
+                        sender_name: r.get(2)?,
+                        kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Text),
+                        body: r.get(4)?,
+                        server_time: r.get(5)?,
+                    })
+                })
+                .optional()?;
+        }
     }
     Ok(())
 }

@@ -30,12 +30,21 @@ pub enum DeliveryState {
     Read,
 }
 
-/// A follow-up message that refers to this one.
+/// A follow-up message that refers to this one (a correction, retraction,
+/// apology or urgent notice), with enough of it to show beneath the original.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Annotation {
     pub kind: MessageKind,
     pub message_id: MessageId,
+    pub seq: i64,
+    pub sender_name: String,
+    pub mine: bool,
+    pub server_time: i64,
+    pub body: String,
+    pub correction: Option<CorrectionFields>,
+    /// For your own follow-ups: delivered or read by the others yet?
+    pub state: DeliveryState,
 }
 
 /// A delivered message as the app shows it.
@@ -60,6 +69,11 @@ pub struct MessageView {
     pub verified: bool,
     /// Corrections, retractions, apologies and urgent notices that refer to it.
     pub annotations: Vec<Annotation>,
+    /// The message this follow-up refers to, so it can be read together with it.
+    pub referenced: Option<MessagePreview>,
+    /// Your own messages only: what the sensitive-data check found when you
+    /// sent it (masked), so the after-send flows know a secret went out.
+    pub findings: Vec<crate::checks::Finding>,
 }
 
 /// A message of yours that has not been accepted by the server yet.

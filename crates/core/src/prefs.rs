@@ -5,7 +5,7 @@ use candor_proto::ConversationId;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 
 /// Colour theme.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +34,24 @@ pub struct Settings {
     /// Conversations that never notify.
     pub muted: Vec<ConversationId>,
     pub theme: Theme,
+    /// Seconds a message waits on this device, cancellable, before it
+    /// leaves (0 sends at once; at most [`MAX_HOLD_SECONDS`]).
+    pub hold_seconds: u16,
+    /// Show every message with its recipients and findings before sending.
+    pub read_it_over: bool,
+    /// The editable wording of "please disregard" (retraction) messages.
+    pub retraction_template: String,
+    /// The editable wording of apologies.
+    pub apology_template: String,
 }
+
+/// The longest hold a user can choose.
+pub const MAX_HOLD_SECONDS: u16 = 120;
+
+pub const DEFAULT_RETRACTION_TEMPLATE: &str =
+    "Please disregard my earlier message. It was sent by mistake; please do not act on it or share it.";
+pub const DEFAULT_APOLOGY_TEMPLATE: &str =
+    "I am sorry about my earlier message. It was not how I want to speak to you, and I apologise.";
 
 impl Default for Settings {
     fn default() -> Self {
@@ -46,11 +63,51 @@ impl Default for Settings {
             dnd_end: 7 * 60,
             muted: Vec::new(),
             theme: Theme::System,
+            hold_seconds: 10,
+            read_it_over: false,
+            retraction_template: DEFAULT_RETRACTION_TEMPLATE.to_owned(),
+            apology_template: DEFAULT_APOLOGY_TEMPLATE.to_owned(),
         }
     }
 }
 
 impl Settings {
+    /// Refuses settings the app cannot honour.
+    pub fn validate(&self) -> CoreResult<()> {
+        if self.hold_seconds > MAX_HOLD_SECONDS {
+            return Err(CoreError::invalid(
+                "invalid_hold",
+                format!("The hold can be at most {MAX_HOLD_SECONDS} seconds"),
+            ));
+        }
+        if self.dnd_start >= 24 * 60 || self.dnd_end >= 24 * 60 {
+            return Err(CoreError::invalid(
+                "invalid_dnd",
+                "Do-not-disturb hours must be within a day",
+            ));
+        }
+        for (name, template) in [
+            ("retraction", &self.retraction_template),
+            ("apology", &self.apology_template),
+        ] {
+            if candor_proto::normalise_body(template).is_err() {
+                return Err(CoreError::invalid(
+                    "invalid_template",
+                    format!(
+                        "The {name} wording must be between 1 and {} characters",
+                        candor_proto::MAX_BODY_CHARS
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The hold before a message leaves, clamped to what the setting allows.
+    pub fn hold(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.hold_seconds.min(MAX_HOLD_SECONDS)))
+    }
+
     /// Whether `minute` (after local midnight) falls in the do-not-disturb
     /// window; the window may wrap past midnight.
     pub fn in_dnd(&self, minute: u16) -> bool {

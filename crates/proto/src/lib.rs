@@ -7,6 +7,7 @@
 //! a change to the wire is a visible diff in this crate's snapshot tests.
 
 pub mod chain;
+pub mod transcript;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

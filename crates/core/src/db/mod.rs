@@ -15,7 +15,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{CoreError, CoreResult};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/001_mirror.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/001_mirror.sql")),
+    (2, include_str!("migrations/002_careful_sending.sql")),
+];
 const READERS: usize = 3;
 
 /// The mirror's connection pool. Cheap to clone.
