@@ -1,13 +1,15 @@
 //! Tauri commands: each parses its arguments, calls one core function and
 //! returns a DTO. No business logic lives here.
 
+use candor_core::transcript::TranscriptFiles;
 use candor_core::{
-    ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, Settings,
+    ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, SendCheck,
+    Settings,
 };
 use candor_proto::{Connection, ConversationId, DirectoryEntry, Profile, ProfileUpdate, UserId};
 use tauri::State;
 
-use crate::dto::{IpcResult, SessionState};
+use crate::dto::{Draft, IpcResult, SessionState};
 use crate::ShellRef;
 
 #[tauri::command(rename_all = "snake_case")]
@@ -96,17 +98,70 @@ pub async fn list_pending(
     Ok(shell.client.pending(Some(conversation_id)).await?)
 }
 
+/// Queues a message with this device's hold; returns its client id.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn send_message(
     shell: State<'_, ShellRef>,
     conversation_id: ConversationId,
-    body: String,
+    draft: Draft,
 ) -> IpcResult<String> {
     Ok(shell
         .client
-        .send_text(conversation_id, &body)
+        .send_with_hold(conversation_id, draft.into())
         .await?
         .to_string())
+}
+
+/// What to show before sending `body`: findings, tone, recipient cards.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn check_send(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+    body: String,
+) -> IpcResult<SendCheck> {
+    Ok(shell.client.check_send(conversation_id, &body).await?)
+}
+
+/// Cancels a message still on this device; returns its text.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn cancel_pending(shell: State<'_, ShellRef>, client_id: String) -> IpcResult<String> {
+    Ok(shell
+        .client
+        .cancel_pending(crate::dto::client_id(&client_id)?)
+        .await?)
+}
+
+/// Ends a message's hold: it leaves now.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn send_now(shell: State<'_, ShellRef>, client_id: String) -> IpcResult<()> {
+    Ok(shell
+        .client
+        .send_now(crate::dto::client_id(&client_id)?)
+        .await?)
+}
+
+/// Writes the conversation's verifiable transcript (JSON) and a readable
+/// copy (HTML) to the export folder; returns both paths.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export_transcript(
+    app: tauri::AppHandle,
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<TranscriptFiles> {
+    let dir = crate::export_dir(&app);
+    Ok(shell
+        .client
+        .export_transcript_files(conversation_id, &dir)
+        .await?)
+}
+
+/// The user picked this conversation's person from the suggestions.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn note_recipient_picked(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<()> {
+    Ok(shell.client.note_recipient_picked(conversation_id).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

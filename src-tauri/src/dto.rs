@@ -1,9 +1,9 @@
 //! The shell's own IPC types. Everything else crossing IPC is a core read
 //! model (already serde). Errors always cross as [`IpcError`].
 
-use candor_core::{CoreError, SyncStatus};
-use candor_proto::Profile;
-use serde::Serialize;
+use candor_core::{CoreError, Outgoing, SyncStatus};
+use candor_proto::{CorrectionFields, MessageId, MessageKind, Profile};
+use serde::{Deserialize, Serialize};
 
 /// Every failed command rejects with this; the UI maps `code` to a sentence.
 #[derive(Debug, Clone, Serialize)]
@@ -43,4 +43,39 @@ pub struct SessionState {
     pub device_name: String,
     /// This device holds history (readable even while signed out).
     pub has_history: bool,
+}
+
+/// A message the user composed, as the UI hands it over.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Draft {
+    pub kind: MessageKind,
+    pub reference: Option<MessageId>,
+    pub body: String,
+    pub correction: Option<CorrectionFields>,
+    /// The user saw the sensitive-data findings and chose "Send anyway".
+    pub allow_sensitive: bool,
+}
+
+impl From<Draft> for Outgoing {
+    fn from(d: Draft) -> Outgoing {
+        let mut outgoing = match (d.reference, d.correction) {
+            (Some(of), Some(c)) => {
+                Outgoing::correction(of, &d.body, &c.what_was_wrong, &c.correct_information)
+            }
+            (Some(to), None) => Outgoing::referring(d.kind, to, &d.body),
+            (None, _) => Outgoing::text(&d.body),
+        };
+        outgoing.kind = d.kind;
+        outgoing.allow_sensitive = d.allow_sensitive;
+        outgoing
+    }
+}
+
+/// Parses a client id the UI got from a pending message.
+pub fn client_id(raw: &str) -> IpcResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| IpcError {
+        code: "invalid_client_id".to_owned(),
+        message: "That is not a message id this app made".to_owned(),
+    })
 }

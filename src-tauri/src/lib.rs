@@ -68,6 +68,20 @@ fn data_dir(app: &AppHandle) -> PathBuf {
         .join("account")
 }
 
+/// Where exported transcripts go: `CANDOR_EXPORT_DIR`, else a "Candor
+/// transcripts" folder in the user's Downloads (or Documents, or home).
+pub(crate) fn export_dir(app: &AppHandle) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CANDOR_EXPORT_DIR") {
+        return PathBuf::from(dir);
+    }
+    let path = app.path();
+    path.download_dir()
+        .or_else(|_| path.document_dir())
+        .or_else(|_| path.home_dir())
+        .unwrap_or_else(|_| PathBuf::from("."))
+        .join("Candor transcripts")
+}
+
 fn device_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
@@ -187,6 +201,11 @@ pub fn run() {
             commands::list_messages,
             commands::list_pending,
             commands::send_message,
+            commands::check_send,
+            commands::cancel_pending,
+            commands::send_now,
+            commands::note_recipient_picked,
+            commands::export_transcript,
             commands::mark_read,
             commands::search_messages,
             commands::integrity_alarms,

@@ -16,6 +16,9 @@ use fantoccini::elements::Element;
 use fantoccini::{Client as WebDriver, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
 
+use crate::Person;
+use candor_proto::ConversationId;
+
 /// How long to wait for something to appear in the window.
 pub const UI_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -92,6 +95,11 @@ impl AppHome {
     pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")
     }
+
+    /// Where the app writes exported transcripts.
+    pub fn export_dir(&self) -> PathBuf {
+        self.root.path().join("exports")
+    }
 }
 
 impl Default for AppHome {
@@ -129,6 +137,7 @@ impl App {
         ])
         .env("CANDOR_DATA_DIR", home.data_dir())
         .env("CANDOR_SERVER_URL", server_url)
+        .env("CANDOR_EXPORT_DIR", home.export_dir())
         .env("XDG_DATA_HOME", root.join("xdg-data"))
         .env("XDG_CACHE_HOME", root.join("xdg-cache"))
         .env("XDG_CONFIG_HOME", root.join("xdg-config"))
@@ -199,6 +208,59 @@ impl App {
     pub async fn click(&self, testid: &str) -> anyhow::Result<()> {
         self.wait_for(testid).await?.click().await?;
         Ok(())
+    }
+
+    /// Whether an element with this test id is present right now.
+    pub async fn exists(&self, testid: &str) -> bool {
+        self.all(testid).await.is_ok_and(|v| !v.is_empty())
+    }
+
+    /// Writes `text` in the composer and sends it as a person in a hurry
+    /// would: confirming the recipient card if one appears and pressing
+    /// "Send now" on the held message. Returns once the message has left
+    /// the hold (waiting, sending or delivered).
+    pub async fn send_message(&self, text: &str) -> anyhow::Result<()> {
+        let composer = self.wait_for("composer").await?;
+        composer.send_keys(text).await?;
+        self.click("send-button").await?;
+        let deadline = tokio::time::Instant::now() + UI_DEADLINE;
+        loop {
+            if tokio::time::Instant::now() > deadline {
+                bail!("Timed out sending {text:?}");
+            }
+            if let Some(confirm) = self.all("send-confirm").await?.into_iter().next() {
+                let _ = confirm.click().await;
+                continue;
+            }
+            let mut left_hold = false;
+            for row in self.all("pending-message").await.unwrap_or_default() {
+                if !row.text().await.unwrap_or_default().contains(text) {
+                    continue;
+                }
+                if row.attr("data-state").await?.as_deref() == Some("held") {
+                    // The row may re-render between finding and clicking.
+                    if let Ok(now) = row
+                        .find(Locator::Css("[data-testid=\"pending-send-now\"]"))
+                        .await
+                    {
+                        let _ = now.click().await;
+                    }
+                } else {
+                    left_hold = true;
+                }
+            }
+            if !left_hold {
+                for body in self.all("message-body").await.unwrap_or_default() {
+                    if body.text().await.unwrap_or_default() == text {
+                        left_hold = true;
+                    }
+                }
+            }
+            if left_hold {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
     }
 
     /// Replaces the content of an input with `text`.
@@ -278,6 +340,58 @@ impl App {
         }
         Ok(())
     }
+}
+
+pub const DANA_PASSWORD: &str = "dana's long password";
+
+/// Signs Dana up through the setup screen.
+pub async fn sign_up_in_the_window(app: &App, server_url: &str) -> anyhow::Result<()> {
+    app.wait_for("setup-screen").await?;
+    app.click("mode-sign-up").await?;
+    app.fill("server-url", server_url).await?;
+    app.fill("handle", "dana").await?;
+    app.fill("display-name", "Dana Whitfield").await?;
+    app.fill("password", DANA_PASSWORD).await?;
+    app.fill("device-name", "Dana's workstation").await?;
+    app.click("submit-auth").await?;
+    app.wait_for("conversation-list").await?;
+    Ok(())
+}
+
+/// Bob invites Dana; Dana accepts in the window; Bob opens their chat.
+pub async fn bob_connects_with_dana(app: &App, bob: &Person) -> anyhow::Result<ConversationId> {
+    bob.client.invite("dana").await?;
+    app.click("open-connections").await?;
+    app.click("accept-invitation").await?;
+    bob.wait_until("Dana accepted", |c| async move {
+        c.connections()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|x| x.peer.handle == "dana" && x.state == candor_proto::ConnectionState::Accepted)
+    })
+    .await;
+    let dana = bob
+        .client
+        .connections()
+        .await?
+        .into_iter()
+        .find(|c| c.peer.handle == "dana")
+        .map(|c| c.peer.user_id)
+        .expect("Dana is a connection");
+    Ok(bob.client.open_direct(dana).await?)
+}
+
+pub async fn open_conversation(app: &App, id: ConversationId) -> anyhow::Result<()> {
+    let row = app
+        .wait_for_css(&format!(
+            "[data-testid=\"conversation-item\"][data-conversation-id=\"{}\"]",
+            id.0
+        ))
+        .await?;
+    row.click().await?;
+    app.wait_for("message-list").await?;
+    Ok(())
 }
 
 /// Process ids of running instances of the app binary.

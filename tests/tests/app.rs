@@ -5,69 +5,16 @@
 
 use std::time::Duration;
 
-use candor_proto::ConversationId;
-use candor_tests::app::{App, AppHome, APP_LOCK};
+use candor_tests::app::{
+    bob_connects_with_dana, open_conversation, sign_up_in_the_window, App, AppHome, APP_LOCK,
+    DANA_PASSWORD,
+};
 use candor_tests::{all_messages, init_tracing, Person, TestServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const DANA_PASSWORD: &str = "dana's long password";
-
-/// Signs Dana up through the setup screen.
-async fn sign_up_in_the_window(app: &App, server_url: &str) -> anyhow::Result<()> {
-    app.wait_for("setup-screen").await?;
-    app.click("mode-sign-up").await?;
-    app.fill("server-url", server_url).await?;
-    app.fill("handle", "dana").await?;
-    app.fill("display-name", "Dana Whitfield").await?;
-    app.fill("password", DANA_PASSWORD).await?;
-    app.fill("device-name", "Dana's workstation").await?;
-    app.click("submit-auth").await?;
-    app.wait_for("conversation-list").await?;
-    Ok(())
-}
-
-/// Bob invites Dana; Dana accepts in the window; Bob opens their chat.
-async fn bob_connects_with_dana(app: &App, bob: &Person) -> anyhow::Result<ConversationId> {
-    bob.client.invite("dana").await?;
-    app.click("open-connections").await?;
-    app.click("accept-invitation").await?;
-    bob.wait_until("Dana accepted", |c| async move {
-        c.connections()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .any(|x| x.peer.handle == "dana" && x.state == candor_proto::ConnectionState::Accepted)
-    })
-    .await;
-    let dana = bob
-        .client
-        .connections()
-        .await?
-        .into_iter()
-        .find(|c| c.peer.handle == "dana")
-        .map(|c| c.peer.user_id)
-        .expect("Dana is a connection");
-    Ok(bob.client.open_direct(dana).await?)
-}
-
-async fn open_conversation(app: &App, id: ConversationId) -> anyhow::Result<()> {
-    let row = app
-        .wait_for_css(&format!(
-            "[data-testid=\"conversation-item\"][data-conversation-id=\"{}\"]",
-            id.0
-        ))
-        .await?;
-    row.click().await?;
-    app.wait_for("message-list").await?;
-    Ok(())
-}
-
 async fn send_in_window(app: &App, text: &str) -> anyhow::Result<()> {
-    let composer = app.wait_for("composer").await?;
-    composer.send_keys(text).await?;
-    app.click("send-button").await?;
-    Ok(())
+    app.send_message(text).await
 }
 
 #[tokio::test]
@@ -404,19 +351,19 @@ async fn corrections_are_shown_beside_the_original_and_the_main_screens_render(
             "message",
             "the correction and its annotation are shown",
             |t| {
+                // Labels are upper-cased by CSS; WebDriver reports what shows.
                 t.iter()
-                    .any(|r| r.contains("week 51") && r.contains("Corrected"))
+                    .any(|r| r.contains("week 51") && r.to_lowercase().contains("corrected"))
                     && t.iter().any(|r| {
-                        r.contains("Correction")
+                        r.to_lowercase().contains("corrects bob okafor's message")
                             && r.contains("The delivery week")
                             && r.contains("Week 2 (6–10 January)")
                     })
             },
         )
         .await?;
-    assert!(rows
-        .iter()
-        .any(|r| r.contains("Refers to an earlier message")));
+    // The original carries the correction beneath it, with a way to it.
+    assert!(rows.iter().any(|r| r.contains("Go to correction")));
     app.screenshot("conversation").await?;
 
     app.click("open-search").await?;

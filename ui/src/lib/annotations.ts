@@ -48,23 +48,85 @@ export function annotationLabel(kind: MessageKind): string {
 const ORDER: Record<MessageKind, number> = { retraction: 0, correction: 1, urgent: 2, apology: 3, text: 4 };
 
 /**
- * Links to every follow-up of a message, most serious first (a retraction
- * before a correction before an urgent notice before an apology), then in
- * delivery order. Repeated follow-ups of one kind are numbered.
+ * A message's follow-ups, most serious first (a retraction before a
+ * correction before an urgent notice before an apology), then in delivery
+ * order.
  */
-export function annotationLinks(message: Pick<MessageView, "annotations">): AnnotationLink[] {
-  const sorted = [...message.annotations].sort(
-    (a: Annotation, b: Annotation) => ORDER[a.kind] - ORDER[b.kind] || a.message_id - b.message_id,
-  );
+export function sortAnnotations(annotations: readonly Annotation[]): Annotation[] {
+  return [...annotations].sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.seq - b.seq || a.message_id - b.message_id);
+}
+
+/** Numbers repeated kinds: "(1)", "(2)", … when a kind occurs more than once. */
+function numbered<T>(sorted: readonly Annotation[], make: (a: Annotation, suffix: string) => T): T[] {
   const counts = new Map<MessageKind, number>();
   for (const a of sorted) counts.set(a.kind, (counts.get(a.kind) ?? 0) + 1);
   const seen = new Map<MessageKind, number>();
   return sorted.map((a) => {
     const n = (seen.get(a.kind) ?? 0) + 1;
     seen.set(a.kind, n);
-    const base = annotationLabel(a.kind);
-    return { kind: a.kind, target: a.message_id, label: (counts.get(a.kind) ?? 0) > 1 ? `${base} (${n})` : base };
+    return make(a, (counts.get(a.kind) ?? 0) > 1 ? ` (${n})` : "");
   });
+}
+
+/**
+ * Links to every follow-up of a message, in the order of `sortAnnotations`.
+ * Repeated follow-ups of one kind are numbered.
+ */
+export function annotationLinks(message: Pick<MessageView, "annotations">): AnnotationLink[] {
+  return numbered(sortAnnotations(message.annotations), (a, suffix) => ({
+    kind: a.kind,
+    target: a.message_id,
+    label: `${annotationLabel(a.kind)}${suffix}`,
+  }));
+}
+
+/** A follow-up shown beneath the message it refers to. */
+export interface AttachedFollowUp {
+  annotation: Annotation;
+  /** The box's heading: "Corrected", "Retracted: please disregard", … */
+  title: string;
+  /** The link to the follow-up itself: "Go to correction". */
+  jumpLabel: string;
+}
+
+/** The heading of a follow-up attached beneath the original. */
+export function attachedTitle(kind: MessageKind): string {
+  switch (kind) {
+    case "correction":
+      return "Corrected";
+    case "retraction":
+      return "Retracted: please disregard";
+    case "apology":
+      return "Apology";
+    case "urgent":
+      return "Urgent follow-up";
+    case "text":
+      return "Follow-up";
+  }
+}
+
+function jumpNoun(kind: MessageKind): string {
+  switch (kind) {
+    case "correction":
+      return "correction";
+    case "retraction":
+      return "retraction";
+    case "apology":
+      return "apology";
+    case "urgent":
+      return "urgent follow-up";
+    case "text":
+      return "follow-up";
+  }
+}
+
+/** The follow-ups to attach beneath a message, in the order of `sortAnnotations`. */
+export function attachedFollowUps(message: Pick<MessageView, "annotations">): AttachedFollowUp[] {
+  return numbered(sortAnnotations(message.annotations), (a, suffix) => ({
+    annotation: a,
+    title: `${attachedTitle(a.kind)}${suffix}`,
+    jumpLabel: `Go to ${jumpNoun(a.kind)}${suffix}`,
+  }));
 }
 
 /** The link from a follow-up back to the message it refers to, if any. */

@@ -8,6 +8,7 @@ import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { DirectoryEntry } from "./bindings/DirectoryEntry";
+import type { Draft } from "./bindings/Draft";
 import type { IntegrityAlarm } from "./bindings/IntegrityAlarm";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageView } from "./bindings/MessageView";
@@ -16,8 +17,10 @@ import type { PendingMessage } from "./bindings/PendingMessage";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileUpdate } from "./bindings/ProfileUpdate";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { SendCheck } from "./bindings/SendCheck";
 import type { SessionState } from "./bindings/SessionState";
 import type { Settings } from "./bindings/Settings";
+import type { TranscriptFiles } from "./bindings/TranscriptFiles";
 
 /** Calls a command; a rejection is always an `IpcError` (`{code, message}`). */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -47,7 +50,16 @@ export const api = {
   getConversation: (conversation_id: number) => call<ConversationSummary>("get_conversation", { conversation_id }),
   listMessages: (conversation_id: number, page: Page) => call<MessageView[]>("list_messages", { conversation_id, page }),
   listPending: (conversation_id: number) => call<PendingMessage[]>("list_pending", { conversation_id }),
-  sendMessage: (conversation_id: number, body: string) => call<string>("send_message", { conversation_id, body }),
+  /** Queues a message with this device's hold; resolves to its client id. */
+  sendMessage: (conversation_id: number, draft: Draft) => call<string>("send_message", { conversation_id, draft }),
+  /** What to show before sending: sensitive data, tone hints, recipient cards. */
+  checkSend: (conversation_id: number, body: string) => call<SendCheck>("check_send", { conversation_id, body }),
+  /** Cancels a message still on this device; resolves to its text. */
+  cancelPending: (client_id: string) => call<string>("cancel_pending", { client_id }),
+  sendNow: (client_id: string) => call<null>("send_now", { client_id }),
+  notePicked: (conversation_id: number) => call<null>("note_recipient_picked", { conversation_id }),
+  /** Writes the conversation's verifiable transcript (JSON) and a readable copy (HTML). */
+  exportTranscript: (conversation_id: number) => call<TranscriptFiles>("export_transcript", { conversation_id }),
   markRead: (conversation_id: number, seq: number) => call<null>("mark_read", { conversation_id, seq }),
   searchMessages: (query: string, conversation_id: number | null) =>
     call<SearchHit[]>("search_messages", { query, conversation_id }),

@@ -3,6 +3,8 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { MessageView } from "./bindings/MessageView";
+import type { PendingMessage } from "./bindings/PendingMessage";
+import type { SendCheck } from "./bindings/SendCheck";
 
 const { api } = vi.hoisted(() => ({
   api: {
@@ -15,6 +17,16 @@ const { api } = vi.hoisted(() => ({
     saveDraft: vi.fn(async () => null),
     getDraft: vi.fn(async () => ""),
     sendMessage: vi.fn(async () => "client-id"),
+    checkSend: vi.fn(async (): Promise<SendCheck> => ({
+      findings: [],
+      tone: [],
+      cards: [],
+      recipients: [{ user_id: 2, handle: "bob", display_name: "Bob Stone", headline: "", phone: null }],
+      hold_seconds: 10,
+      read_it_over: false,
+    })),
+    cancelPending: vi.fn(async () => "taken back"),
+    sendNow: vi.fn(async () => null),
   },
 }));
 
@@ -26,6 +38,7 @@ vi.mock("./api", () => ({
 }));
 
 import Composer from "./components/Composer.svelte";
+import PendingRow from "./components/PendingRow.svelte";
 import MessageRow from "./components/MessageRow.svelte";
 import Setup from "./components/Setup.svelte";
 import { errorSentence } from "./errors";
@@ -109,6 +122,8 @@ function message(over: Partial<MessageView> = {}): MessageView {
     state: "sent",
     verified: true,
     annotations: [],
+    referenced: null,
+    findings: [],
     ...over,
   };
 }
@@ -156,16 +171,36 @@ describe("MessageRow", () => {
           mine: true,
           state: "read",
           annotations: [
-            { kind: "correction", message_id: 50 },
-            { kind: "retraction", message_id: 51 },
+            {
+              kind: "correction",
+              message_id: 50,
+              seq: 8,
+              sender_name: "Bob Stone",
+              mine: true,
+              server_time: new Date(2024, 2, 14, 9, 6).getTime(),
+              body: "Sorry for the confusion",
+              correction: { what_was_wrong: "The total said 40k", correct_information: "The total is 44k" },
+              state: "delivered",
+            },
+            {
+              kind: "retraction",
+              message_id: 51,
+              seq: 9,
+              sender_name: "Bob Stone",
+              mine: true,
+              server_time: new Date(2024, 2, 14, 9, 7).getTime(),
+              body: "Please disregard my earlier message.",
+              correction: null,
+              state: "sent",
+            },
           ],
         }),
         onjump,
       },
     });
-    await fireEvent.click(screen.getByText("Corrected — see correction"));
+    await fireEvent.click(screen.getByText("Go to correction"));
     expect(onjump).toHaveBeenCalledWith(50);
-    await fireEvent.click(screen.getByText("Retracted"));
+    await fireEvent.click(screen.getByText("Go to retraction"));
     expect(onjump).toHaveBeenCalledWith(51);
     expect(screen.getByLabelText("Read").textContent).toBe("✓✓");
   });
@@ -194,7 +229,14 @@ describe("Composer", () => {
     expect(api.sendMessage).not.toHaveBeenCalled();
     await fireEvent.keyDown(box, { key: "Enter" });
     await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
-    expect(api.sendMessage).toHaveBeenCalledWith(5, "Numbers attached");
+    expect(api.checkSend).toHaveBeenCalledWith(5, "Numbers attached");
+    expect(api.sendMessage).toHaveBeenCalledWith(5, {
+      kind: "text",
+      reference: null,
+      body: "Numbers attached",
+      correction: null,
+      allow_sensitive: false,
+    });
     expect(box.value).toBe("");
     expect(api.saveDraft).toHaveBeenLastCalledWith(5, "");
   });
@@ -222,5 +264,141 @@ describe("Composer", () => {
     await fireEvent.click(screen.getByTestId("send-button"));
     expect((await screen.findByRole("alert")).textContent).toBe(errorSentence("invalid_body"));
     expect(box.value).toBe("Hello");
+  });
+});
+
+const CARD_FINDING = {
+  kind: "payment_card" as const,
+  label: "Payment card number",
+  start: 13,
+  end: 32,
+  masked: "4111 •••• •••• 1111",
+  explanation: "This looks like a payment card number.",
+  advice: "Share card details only through your payment system.",
+};
+
+describe("Composer checks before sending", () => {
+  const base: SendCheck = {
+    findings: [],
+    tone: [],
+    cards: [],
+    recipients: [{ user_id: 2, handle: "bob", display_name: "Bob Stone", headline: "", phone: null }],
+    hold_seconds: 10,
+    read_it_over: false,
+  };
+
+  it("asks for Send anyway when the text holds sensitive data, and sends only then", async () => {
+    api.checkSend.mockResolvedValue({ ...base, findings: [CARD_FINDING] });
+    const onsent = vi.fn();
+    render(Composer, { props: { conversationId: 5, title: "Bob Stone", onsent } });
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: "My card is 4111 1111 1111 1111" } });
+    await fireEvent.click(screen.getByTestId("send-button"));
+    const finding = await screen.findByTestId("finding");
+    expect(finding.textContent).toContain("4111 •••• •••• 1111");
+    expect(screen.queryByTestId("send-confirm")).toBeNull();
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    // Back to editing keeps the text and sends nothing.
+    await fireEvent.click(screen.getByTestId("send-check-back"));
+    expect(screen.queryByTestId("send-check")).toBeNull();
+    expect(box.value).toBe("My card is 4111 1111 1111 1111");
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    // Send anyway sends it, saying so.
+    await fireEvent.click(screen.getByTestId("send-button"));
+    await fireEvent.click(await screen.findByTestId("send-anyway"));
+    await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
+    expect(api.sendMessage).toHaveBeenCalledWith(5, expect.objectContaining({ allow_sensitive: true }));
+    api.checkSend.mockReset();
+  });
+
+  it("shows the recipient card with each reason, then sends on Send", async () => {
+    api.checkSend.mockResolvedValue({
+      ...base,
+      cards: [
+        {
+          profile: { user_id: 2, handle: "bob", display_name: "Bob Stone", headline: "Buyer at Northwind", phone: null },
+          last_talked: null,
+          reasons: [
+            { rule: "first_message", message: "This is your first message to Bob Stone." },
+            { rule: "similar_name", message: "Another connection is also called Bob: Bob Okafor (@bob.o)" },
+          ],
+        },
+      ],
+    });
+    render(Composer, { props: { conversationId: 5, title: "Bob Stone", onsent: () => {} } });
+    await fireEvent.input(screen.getByTestId("composer"), { target: { value: "Hello" } });
+    await fireEvent.click(screen.getByTestId("send-button"));
+    const card = await screen.findByTestId("recipient-card");
+    expect(card.textContent).toContain("Buyer at Northwind");
+    expect(card.textContent).toContain("You have not talked before");
+    expect(screen.getAllByTestId("recipient-reason").map((r) => r.textContent)).toEqual([
+      "This is your first message to Bob Stone.",
+      "Another connection is also called Bob: Bob Okafor (@bob.o)",
+    ]);
+    await fireEvent.click(screen.getByTestId("send-confirm"));
+    await vi.waitFor(() => expect(api.sendMessage).toHaveBeenCalledWith(5, expect.objectContaining({ allow_sensitive: false })));
+    api.checkSend.mockReset();
+  });
+
+  it("shows tone hints while typing without blocking the send", async () => {
+    api.checkSend.mockResolvedValue({
+      ...base,
+      tone: [{ kind: "shouting", excerpt: "SEND IT NOW", explanation: "Most of this is in capital letters, which reads as shouting.", suggestion: "Write it in normal case." }],
+    });
+    const onsent = vi.fn();
+    render(Composer, { props: { conversationId: 5, title: "Bob Stone", onsent } });
+    await fireEvent.input(screen.getByTestId("composer"), { target: { value: "SEND IT NOW" } });
+    const hints = await screen.findByTestId("composer-hints", {}, { timeout: 2000 });
+    expect(hints.textContent).toContain("reads as shouting");
+    await fireEvent.click(screen.getByTestId("send-button"));
+    await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
+    expect(screen.queryByTestId("send-check")).toBeNull();
+    api.checkSend.mockReset();
+  });
+
+  it("takes back the text of a cancelled message", async () => {
+    render(Composer, { props: { conversationId: 5, title: "Bob Stone", onsent: () => {} } });
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    app.restoreText(6, "for another conversation");
+    app.restoreText(5, "Please wire the deposit");
+    await vi.waitFor(() => expect(box.value).toBe("Please wire the deposit"));
+  });
+});
+
+describe("PendingRow", () => {
+  const held: PendingMessage = {
+    client_id: "0190a1b2-0000-7000-8000-000000000001",
+    conversation_id: 5,
+    kind: "text",
+    reference: null,
+    body: "Please wire the deposit",
+    correction: null,
+    state: "held",
+    created_at: Date.now(),
+    hold_until: Date.now() + 8_000,
+    attempts: 0,
+    error_code: null,
+    error_message: null,
+  };
+
+  it("counts the hold down and offers Cancel and Send now", async () => {
+    render(PendingRow, { props: { pending: held } });
+    expect(screen.getByTestId("pending-state").textContent).toMatch(/Sending in [78] s/);
+    await fireEvent.click(screen.getByTestId("pending-send-now"));
+    expect(api.sendNow).toHaveBeenCalledWith(held.client_id);
+  });
+
+  it("hands a cancelled message's text back to its composer", async () => {
+    render(PendingRow, { props: { pending: held } });
+    await fireEvent.click(screen.getByTestId("pending-cancel"));
+    expect(api.cancelPending).toHaveBeenCalledWith(held.client_id);
+    await vi.waitFor(() => expect(app.restoredText?.text).toBe("taken back"));
+    expect(app.restoredText?.conversationId).toBe(5);
+  });
+
+  it("offers no Cancel once the message is on its way", () => {
+    render(PendingRow, { props: { pending: { ...held, state: "sending" } } });
+    expect(screen.queryByTestId("pending-cancel")).toBeNull();
+    expect(screen.queryByTestId("pending-send-now")).toBeNull();
   });
 });

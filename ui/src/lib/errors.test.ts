@@ -2,6 +2,12 @@ import { describe, expect, it } from "vitest";
 import { describeError, errorSentence, FALLBACK_SENTENCE, KNOWN_ERROR_CODES } from "./errors";
 
 const CODES = [
+  "sensitive_data",
+  "already_sent",
+  "invalid_client_id",
+  "invalid_hold",
+  "invalid_dnd",
+  "invalid_template",
   "offline",
   "not_signed_in",
   "account_mismatch",

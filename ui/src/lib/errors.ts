@@ -29,6 +29,12 @@ const SENTENCES: Record<string, string> = {
   rate_limited: "Too many requests in a short time. Please wait a moment and try again.",
   reference_not_own: "You can only correct or retract your own messages.",
   invalid_reference: "The message this refers to isn't in this conversation.",
+  sensitive_data: "This message contains sensitive data. Review what was found and choose \"Send anyway\" if you really mean to send it.",
+  already_sent: "It has already left this device. Sent messages are permanent; send a correction instead.",
+  invalid_client_id: "That message can't be found on this device.",
+  invalid_hold: "The hold before sending can be at most 120 seconds.",
+  invalid_dnd: "Do-not-disturb hours must be within a day.",
+  invalid_template: "The wording must be between 1 and 10,000 characters.",
   keychain: "Candor couldn't use the system keychain to store your session. Make sure the keychain is unlocked and try again.",
 };
 

@@ -33,6 +33,11 @@ export const DEFAULT_SETTINGS: Settings = {
   dnd_end: 7 * 60,
   muted: [],
   theme: "system",
+  hold_seconds: 10,
+  read_it_over: false,
+  retraction_template:
+    "Please disregard my earlier message. It was sent by mistake; please do not act on it or share it.",
+  apology_template: "I am sorry about my earlier message. It was not how I want to speak to you, and I apologise.",
 };
 
 type Listener = (conversationId: number) => void;
@@ -64,6 +69,8 @@ class AppState {
   newConversationOpen = $state(false);
   /** The person whose profile the connections view shows. */
   profileUserId = $state<number | null>(null);
+  /** Text of a cancelled message, for its conversation's composer to take back. */
+  restoredText = $state<{ conversationId: number; text: string; nonce: number } | null>(null);
 
   /** Current time, refreshed every 30 s so relative times stay right. */
   now = $state(Date.now());
@@ -129,6 +136,11 @@ class AppState {
     this.phase = "main";
     this.signedOutNotice = null;
     await Promise.all([this.refreshConversations(), this.refreshConnections(), this.loadSettings()]);
+  }
+
+  /** Hands a cancelled message's text back to its conversation's composer. */
+  restoreText(conversationId: number, text: string): void {
+    this.restoredText = { conversationId, text, nonce: ++this.focusNonce };
   }
 
   /** After a successful sign-in or sign-up. */

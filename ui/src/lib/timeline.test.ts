@@ -11,6 +11,7 @@ import {
   joinsWith,
   mergeMessages,
   pendingLabel,
+  canCancel,
   START_KEY,
   UNREAD_KEY,
 } from "./timeline";
@@ -35,6 +36,8 @@ function msg(seq: number, over: Partial<MessageView> = {}): MessageView {
     state: "sent",
     verified: true,
     annotations: [],
+    referenced: null,
+    findings: [],
     ...over,
   };
 }
@@ -92,7 +95,21 @@ describe("mergeMessages", () => {
 
   it("replaces overlapping messages with the fresh copies", () => {
     const current = range(1, 5);
-    const fresh = [msg(4, { state: "read" }), msg(5, { annotations: [{ kind: "correction", message_id: 1006 }] }), msg(6)];
+    const fresh = [msg(4, { state: "read" }), msg(5, {
+        annotations: [
+          {
+            kind: "correction",
+            message_id: 1006,
+            seq: 6,
+            sender_name: "Bob Stone",
+            mine: false,
+            server_time: at(14, 10),
+            body: "Correction",
+            correction: { what_was_wrong: "The day", correct_information: "Thursday" },
+            state: "sent",
+          },
+        ],
+      }), msg(6)];
     const merged = mergeMessages(current, fresh);
     expect(merged.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(merged[3].state).toBe("read");
@@ -137,14 +154,32 @@ describe("findFirstUnreadSeq", () => {
 });
 
 describe("pendingLabel", () => {
-  it("describes each outbox state", () => {
-    expect(pendingLabel({ state: "held", error_code: null })).toBe("Sending…");
-    expect(pendingLabel({ state: "sending", error_code: null })).toBe("Sending…");
-    expect(pendingLabel({ state: "waiting", error_code: null })).toBe("Waiting to send");
+  const now = 1_700_000_000_000;
+  it("counts the hold down in whole seconds", () => {
+    expect(pendingLabel({ state: "held", error_code: null, hold_until: now + 8_000 }, now)).toBe("Sending in 8 s");
+    expect(pendingLabel({ state: "held", error_code: null, hold_until: now + 7_200 }, now)).toBe("Sending in 8 s");
+    expect(pendingLabel({ state: "held", error_code: null, hold_until: now + 1 }, now)).toBe("Sending in 1 s");
   });
-  it("explains a failure with the sentence for its code", () => {
-    expect(pendingLabel({ state: "failed", error_code: "not_connected" })).toBe(`Failed: ${errorSentence("not_connected")}`);
-    expect(pendingLabel({ state: "failed", error_code: null })).toBe(`Failed: ${errorSentence("internal")}`);
+  it("says sending once the hold is over", () => {
+    expect(pendingLabel({ state: "held", error_code: null, hold_until: now }, now)).toBe("Sending…");
+    expect(pendingLabel({ state: "sending", error_code: null, hold_until: 0 }, now)).toBe("Sending…");
+    expect(pendingLabel({ state: "waiting", error_code: null, hold_until: 0 }, now)).toBe("Waiting to send");
+  });
+  it("names the reason of a failure", () => {
+    expect(pendingLabel({ state: "failed", error_code: "not_connected", hold_until: 0 }, now)).toBe(
+      `Failed: ${errorSentence("not_connected")}`,
+    );
+    expect(pendingLabel({ state: "failed", error_code: null, hold_until: 0 }, now)).toBe(`Failed: ${errorSentence("internal")}`);
+  });
+});
+
+describe("canCancel", () => {
+  it("allows taking back only what has not reached the server", () => {
+    expect(canCancel({ state: "held" })).toBe(true);
+    expect(canCancel({ state: "waiting" })).toBe(true);
+    expect(canCancel({ state: "failed" })).toBe(true);
+    expect(canCancel({ state: "sending" })).toBe(false);
+    expect(canCancel({ state: "sent" })).toBe(false);
   });
 });
 

@@ -118,9 +118,12 @@ export function countFromOthers(messages: readonly MessageView[]): number {
 }
 
 /** The state line of a pending message. */
-export function pendingLabel(p: Pick<PendingMessage, "state" | "error_code">): string {
+export function pendingLabel(p: Pick<PendingMessage, "state" | "error_code" | "hold_until">, now: number): string {
   switch (p.state) {
-    case "held":
+    case "held": {
+      const seconds = Math.ceil((p.hold_until - now) / 1000);
+      return seconds > 0 ? `Sending in ${seconds} s` : "Sending…";
+    }
     case "sending":
       return "Sending…";
     case "waiting":
@@ -130,6 +133,11 @@ export function pendingLabel(p: Pick<PendingMessage, "state" | "error_code">): s
     default:
       return "Sending…";
   }
+}
+
+/** Whether a pending message can still be taken back (nothing reached the server). */
+export function canCancel(p: Pick<PendingMessage, "state">): boolean {
+  return p.state === "held" || p.state === "waiting" || p.state === "failed";
 }
 
 /** The state mark of a delivered message of yours: ✓, ✓✓ or ✓✓ read. */

@@ -3,8 +3,10 @@ import type { Annotation } from "./Annotation";
 import type { ConversationId } from "./ConversationId";
 import type { CorrectionFields } from "./CorrectionFields";
 import type { DeliveryState } from "./DeliveryState";
+import type { Finding } from "./Finding";
 import type { MessageId } from "./MessageId";
 import type { MessageKind } from "./MessageKind";
+import type { MessagePreview } from "./MessagePreview";
 import type { UserId } from "./UserId";
 
 /**
@@ -22,4 +24,13 @@ verified: boolean,
 /**
  * Corrections, retractions, apologies and urgent notices that refer to it.
  */
-annotations: Array<Annotation>, };
+annotations: Array<Annotation>, 
+/**
+ * The message this follow-up refers to, so it can be read together with it.
+ */
+referenced: MessagePreview | null, 
+/**
+ * Your own messages only: what the sensitive-data check found when you
+ * sent it (masked), so the after-send flows know a secret went out.
+ */
+findings: Array<Finding>, };

@@ -21,4 +21,21 @@ dnd_enabled: boolean, dnd_start: number, dnd_end: number,
 /**
  * Conversations that never notify.
  */
-muted: Array<ConversationId>, theme: Theme, };
+muted: Array<ConversationId>, theme: Theme, 
+/**
+ * Seconds a message waits on this device, cancellable, before it
+ * leaves (0 sends at once; at most [`MAX_HOLD_SECONDS`]).
+ */
+hold_seconds: number, 
+/**
+ * Show every message with its recipients and findings before sending.
+ */
+read_it_over: boolean, 
+/**
+ * The editable wording of "please disregard" (retraction) messages.
+ */
+retraction_template: string, 
+/**
+ * The editable wording of apologies.
+ */
+apology_template: string, };
