@@ -1,12 +1,16 @@
 //! Tauri commands: each parses its arguments, calls one core function and
 //! returns a DTO. No business logic lives here.
 
+use candor_core::incident::{Incident, IncidentCase};
+use candor_core::incidents::{IncidentView, StepUpdate, UrgentAllowance};
 use candor_core::transcript::TranscriptFiles;
 use candor_core::{
     ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, SendCheck,
     Settings,
 };
-use candor_proto::{Connection, ConversationId, DirectoryEntry, Profile, ProfileUpdate, UserId};
+use candor_proto::{
+    Connection, ConversationId, DirectoryEntry, MessageId, Profile, ProfileUpdate, UserId,
+};
 use tauri::State;
 
 use crate::dto::{Draft, IpcResult, SessionState};
@@ -127,17 +131,14 @@ pub async fn check_send(
 pub async fn cancel_pending(shell: State<'_, ShellRef>, client_id: String) -> IpcResult<String> {
     Ok(shell
         .client
-        .cancel_pending(crate::dto::client_id(&client_id)?)
+        .cancel_pending(crate::dto::uuid(&client_id)?)
         .await?)
 }
 
 /// Ends a message's hold: it leaves now.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn send_now(shell: State<'_, ShellRef>, client_id: String) -> IpcResult<()> {
-    Ok(shell
-        .client
-        .send_now(crate::dto::client_id(&client_id)?)
-        .await?)
+    Ok(shell.client.send_now(crate::dto::uuid(&client_id)?).await?)
 }
 
 /// Writes the conversation's verifiable transcript (JSON) and a readable
@@ -153,6 +154,79 @@ pub async fn export_transcript(
         .client
         .export_transcript_files(conversation_id, &dir)
         .await?)
+}
+
+/// "Something is wrong with this message": opens an incident.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_incident(
+    shell: State<'_, ShellRef>,
+    message_id: MessageId,
+    case: IncidentCase,
+) -> IpcResult<IncidentView> {
+    Ok(shell.client.open_incident(message_id, case).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_incidents(shell: State<'_, ShellRef>) -> IpcResult<Vec<Incident>> {
+    Ok(shell.client.incidents().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_incident(
+    shell: State<'_, ShellRef>,
+    incident_id: String,
+) -> IpcResult<IncidentView> {
+    Ok(shell
+        .client
+        .incident(crate::dto::uuid(&incident_id)?)
+        .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn update_step(
+    shell: State<'_, ShellRef>,
+    incident_id: String,
+    step_id: String,
+    update: StepUpdate,
+) -> IpcResult<IncidentView> {
+    Ok(shell
+        .client
+        .update_step(crate::dto::uuid(&incident_id)?, step_id, update)
+        .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn close_incident(
+    shell: State<'_, ShellRef>,
+    incident_id: String,
+) -> IpcResult<IncidentView> {
+    Ok(shell
+        .client
+        .close_incident(crate::dto::uuid(&incident_id)?)
+        .await?)
+}
+
+/// Returns when the reminder is due (ms since the epoch).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn remind_if_unread(
+    shell: State<'_, ShellRef>,
+    message_id: MessageId,
+    minutes: u32,
+    incident_id: Option<String>,
+) -> IpcResult<i64> {
+    let incident = incident_id.as_deref().map(crate::dto::uuid).transpose()?;
+    Ok(shell
+        .client
+        .remind_if_unread(message_id, minutes, incident)
+        .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn urgent_allowance(
+    shell: State<'_, ShellRef>,
+    conversation_id: ConversationId,
+) -> IpcResult<UrgentAllowance> {
+    Ok(shell.client.urgent_allowance(conversation_id).await?)
 }
 
 /// The user picked this conversation's person from the suggestions.

@@ -72,10 +72,11 @@ impl From<Draft> for Outgoing {
     }
 }
 
-/// Parses a client id the UI got from a pending message.
-pub fn client_id(raw: &str) -> IpcResult<uuid::Uuid> {
+/// Parses an id the UI got from the core (a pending message's client id,
+/// an incident id).
+pub fn uuid(raw: &str) -> IpcResult<uuid::Uuid> {
     uuid::Uuid::parse_str(raw).map_err(|_| IpcError {
-        code: "invalid_client_id".to_owned(),
-        message: "That is not a message id this app made".to_owned(),
+        code: "invalid_id".to_owned(),
+        message: "That is not an id this app made".to_owned(),
     })
 }

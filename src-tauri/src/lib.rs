@@ -149,6 +149,47 @@ async fn forward_events(app: AppHandle, shell: Arc<Shell>) {
     }
 }
 
+/// How often unread urgent notices repeat: two minutes, or
+/// `CANDOR_URGENT_REPEAT_SECONDS` (at least 5) where a deployment or a test
+/// needs another rhythm.
+fn urgent_repeat_ms() -> i64 {
+    std::env::var("CANDOR_URGENT_REPEAT_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .map_or(candor_core::incident::URGENT_REPEAT_MS, |s| s.max(5) * 1000)
+}
+
+/// Shows what is due: repeats of unread urgent notices and reminders about
+/// your own unread messages. The rules are in `candor_core`.
+async fn run_alerts(app: AppHandle, shell: Arc<Shell>) {
+    let every = urgent_repeat_ms();
+    let tick = std::time::Duration::from_millis(
+        u64::try_from((every / 4).clamp(1_000, 15_000)).unwrap_or(15_000),
+    );
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let now = chrono::Local::now();
+        let minute =
+            u16::try_from(chrono::Timelike::hour(&now) * 60 + chrono::Timelike::minute(&now))
+                .unwrap_or(0);
+        match shell
+            .client
+            .due_alerts(now.timestamp_millis(), every, minute)
+            .await
+        {
+            Ok(due) => {
+                for notification in due {
+                    notifications::deliver(app.clone(), notification);
+                }
+            }
+            Err(candor_core::CoreError::NotSignedIn) => {}
+            Err(e) => tracing::warn!(error = %e, "alerts could not be checked"),
+        }
+    }
+}
+
 /// Builds and runs the app.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
@@ -158,6 +199,7 @@ pub fn run() {
         )
         .try_init();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second start focuses the running window instead.
             if let Some(window) = app.get_webview_window("main") {
@@ -181,7 +223,8 @@ pub fn run() {
                 notifier: Mutex::new(Notifier::default()),
             });
             app.manage(ShellRef(Arc::clone(&shell)));
-            tauri::async_runtime::spawn(forward_events(app.handle().clone(), shell));
+            tauri::async_runtime::spawn(forward_events(app.handle().clone(), Arc::clone(&shell)));
+            tauri::async_runtime::spawn(run_alerts(app.handle().clone(), shell));
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -206,6 +249,13 @@ pub fn run() {
             commands::send_now,
             commands::note_recipient_picked,
             commands::export_transcript,
+            commands::open_incident,
+            commands::list_incidents,
+            commands::get_incident,
+            commands::update_step,
+            commands::close_incident,
+            commands::remind_if_unread,
+            commands::urgent_allowance,
             commands::mark_read,
             commands::search_messages,
             commands::integrity_alarms,

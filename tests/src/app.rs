@@ -123,6 +123,15 @@ impl std::fmt::Debug for App {
 impl App {
     /// Starts the app with `home`'s folders, pointed at `server_url` by default.
     pub async fn launch(home: &AppHome, server_url: &str) -> anyhow::Result<App> {
+        Self::launch_with(home, server_url, &[]).await
+    }
+
+    /// Starts the app with extra environment variables.
+    pub async fn launch_with(
+        home: &AppHome,
+        server_url: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<App> {
         require_desktop();
         kill_leftover_apps();
         let port = free_port();
@@ -142,6 +151,7 @@ impl App {
         .env("XDG_CACHE_HOME", root.join("xdg-cache"))
         .env("XDG_CONFIG_HOME", root.join("xdg-config"))
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
@@ -222,6 +232,11 @@ impl App {
     pub async fn send_message(&self, text: &str) -> anyhow::Result<()> {
         let composer = self.wait_for("composer").await?;
         composer.send_keys(text).await?;
+        self.send_composed(text).await
+    }
+
+    /// Sends what the composer holds (`text`), as [`App::send_message`] does.
+    pub async fn send_composed(&self, text: &str) -> anyhow::Result<()> {
         self.click("send-button").await?;
         let deadline = tokio::time::Instant::now() + UI_DEADLINE;
         loop {

@@ -104,6 +104,25 @@ impl Person {
         }
     }
 
+    /// Someone who signed up elsewhere (in the app, say) signing in on a
+    /// new device here.
+    pub async fn sign_in(server_url: &str, handle: &str, password: &str) -> Person {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tokens = Arc::new(MemoryTokenStore::default());
+        let client = open(dir.path(), Arc::clone(&tokens)).await;
+        let profile = client
+            .sign_in(server_url, handle, password, &format!("{handle}'s phone"))
+            .await
+            .expect("sign in");
+        Person {
+            client,
+            profile,
+            dir,
+            tokens,
+            server_url: server_url.to_owned(),
+        }
+    }
+
     /// The same person signing in on another device.
     pub async fn second_device(&self) -> Person {
         let dir = tempfile::tempdir().expect("temp dir");

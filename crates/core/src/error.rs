@@ -52,6 +52,9 @@ impl CoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             CoreError::Offline(_) => true,
+            // The urgent-notice limit is a rule, not congestion: an urgent
+            // notice delivered an hour late would mislead.
+            CoreError::Server { code, .. } if code == "urgent_limit" => false,
             CoreError::Server { status, .. } => *status == 429 || *status == 408 || *status >= 500,
             _ => false,
         }

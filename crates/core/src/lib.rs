@@ -15,6 +15,8 @@ pub mod checks;
 mod client;
 mod db;
 mod error;
+pub mod incident;
+pub mod incidents;
 #[cfg(feature = "keychain")]
 pub mod keychain;
 pub mod mirror;

@@ -32,6 +32,7 @@ pub struct ApplyOutcome {
     pub connections_changed: bool,
     pub profiles: BTreeSet<UserId>,
     pub alarms: Vec<IntegrityAlarm>,
+    pub incidents: BTreeSet<uuid::Uuid>,
 }
 
 struct Head {
@@ -96,6 +97,11 @@ pub fn apply_events(
             EventPayload::Profile(p) => {
                 upsert_profile(tx, p, true)?;
                 out.profiles.insert(p.user_id);
+            }
+            EventPayload::Incident(record) => {
+                if crate::incidents::apply_remote(tx, record)? {
+                    out.incidents.insert(record.id);
+                }
             }
         }
     }
@@ -306,6 +312,9 @@ fn apply_message(
         tx.prepare_cached("DELETE FROM outbox WHERE client_id = ?1")?
             .execute([m.client_id.as_bytes().to_vec()])?;
     } else {
+        if m.kind == MessageKind::Urgent {
+            crate::incidents::track_urgent(tx, m)?;
+        }
         out.incoming.push(IncomingMessage {
             conversation_id: m.conversation_id,
             message_id: m.id,

@@ -219,4 +219,8 @@ pub enum ClientEvent {
     },
     /// The server no longer accepts this device's token.
     SignedOut,
+    /// One of your incidents changed (here or on another device).
+    IncidentChanged {
+        id: Uuid,
+    },
 }

@@ -99,7 +99,7 @@ impl Notifier {
                 continue;
             }
             let urgent = m.kind == MessageKind::Urgent;
-            if dnd && !urgent {
+            if dnd && !(urgent && settings.urgent_breaks_dnd) {
                 continue;
             }
             if !groups.contains_key(&m.conversation_id) {

@@ -208,6 +208,14 @@ async fn flush(inner: &Arc<Inner>) -> CoreResult<Flushed> {
             .await?;
     }
 
+    // Incidents changed on this device.
+    match crate::incidents::push_dirty(inner, &remote).await {
+        Ok(()) => {}
+        Err(e) if e.is_transient() => return Ok(Flushed::Retry),
+        Err(e @ CoreError::Server { status: 401, .. }) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "incident push refused"),
+    }
+
     let next_due: Option<i64> = inner
         .db
         .read(|c| {

@@ -43,6 +43,8 @@ pub struct Settings {
     pub retraction_template: String,
     /// The editable wording of apologies.
     pub apology_template: String,
+    /// Urgent notices notify even during do-not-disturb hours.
+    pub urgent_breaks_dnd: bool,
 }
 
 /// The longest hold a user can choose.
@@ -67,6 +69,7 @@ impl Default for Settings {
             read_it_over: false,
             retraction_template: DEFAULT_RETRACTION_TEMPLATE.to_owned(),
             apology_template: DEFAULT_APOLOGY_TEMPLATE.to_owned(),
+            urgent_breaks_dnd: true,
         }
     }
 }

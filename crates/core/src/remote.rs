@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use candor_proto::{
     AuthResponse, Connection, Conversation, ConversationId, CreateDirectRequest,
-    CreateGroupRequest, DirectoryEntry, ErrorBody, InviteRequest, Profile, ProfileUpdate, Receipt,
-    ReceiptRequest, SendMessageRequest, SendMessageResponse, ServerInfo, SignInRequest,
-    SignUpRequest, SyncPage, UserId,
+    CreateGroupRequest, DirectoryEntry, ErrorBody, IncidentRecord, InviteRequest, Profile,
+    ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse, ServerInfo,
+    SignInRequest, SignUpRequest, SyncPage, UserId,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -179,6 +179,18 @@ impl Remote {
             Some(req),
         )
         .await
+    }
+    pub async fn put_incident(&self, record: &IncidentRecord) -> CoreResult<IncidentRecord> {
+        self.call(
+            Method::PUT,
+            &format!("/v1/incidents/{}", record.id),
+            Some(record),
+        )
+        .await
+    }
+    pub async fn incident(&self, id: uuid::Uuid) -> CoreResult<IncidentRecord> {
+        self.call::<(), _>(Method::GET, &format!("/v1/incidents/{id}"), None)
+            .await
     }
     pub async fn sync(&self, since: i64, limit: u32) -> CoreResult<SyncPage> {
         self.call::<(), _>(

@@ -69,6 +69,9 @@ fn publish(inner: &Inner, outcome: ApplyOutcome) {
     for user in outcome.profiles {
         inner.emit(ClientEvent::ProfileChanged { user });
     }
+    for id in outcome.incidents {
+        inner.emit(ClientEvent::IncidentChanged { id });
+    }
     for id in outcome.conversations {
         inner.emit(ClientEvent::ConversationChanged { id });
     }

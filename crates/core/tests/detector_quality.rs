@@ -215,7 +215,10 @@ fn heldout_sensitive_data_meets_the_bar() {
         corpus.len()
     );
     let clean = corpus.iter().filter(|l| l.findings.is_empty()).count();
-    assert!(clean >= 140, "the held-out corpus has {clean} clean messages");
+    assert!(
+        clean >= 140,
+        "the held-out corpus has {clean} clean messages"
+    );
 
     let (per_kind, total) = evaluate(
         "Sensitive data, held-out corpus",

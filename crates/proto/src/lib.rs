@@ -25,6 +25,12 @@ pub const MIN_GROUP_MEMBERS: usize = 2;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Largest page the sync feed returns.
 pub const MAX_SYNC_PAGE: u32 = 1_000;
+/// Largest incident document the server keeps, in bytes of JSON text.
+pub const MAX_INCIDENT_BYTES: usize = 32 * 1024;
+/// Urgent notices one sender may send in one conversation per window.
+pub const MAX_URGENT_PER_WINDOW: i64 = 3;
+/// The window of [`MAX_URGENT_PER_WINDOW`], in milliseconds (one hour).
+pub const URGENT_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -419,6 +425,32 @@ pub enum EventPayload {
     Connection(Connection),
     /// The profile of yourself or of a connection changed.
     Profile(Profile),
+    /// One of your incidents changed (on this or another of your devices).
+    Incident(IncidentRecord),
+}
+
+// --------------------------------------------------------------- incidents
+
+/// A damage-control incident as the server keeps it: private to its owner
+/// and opaque to the server, which checks only ownership, size and that each
+/// stored version is newer than the last. Its devices read it back through
+/// their feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct IncidentRecord {
+    pub id: Uuid,
+    /// Grows with every change; the server keeps a write only if its version
+    /// is higher than the stored one (otherwise 409 `stale_version`).
+    pub version: i64,
+    /// The incident as the client engine writes it: JSON text of at most
+    /// [`MAX_INCIDENT_BYTES`] bytes. The server never interprets it.
+    pub data: String,
+    /// Set by the server: when it stored this version (ms since the epoch);
+    /// ignored on writes.
+    #[serde(default)]
+    pub stored_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,6 +27,9 @@ fn route(method: Method, path: impl Into<String>, body: Option<Value>) -> Route 
     }
 }
 
+/// An incident id for the incident routes.
+const INCIDENT: &str = "0190a6c4-5e1f-7d2a-9b3c-4d5e6f708192";
+
 /// Every route that needs a token, filled in with real ids.
 fn protected_routes(conversation: i64, peer: i64, session: i64) -> Vec<Route> {
     let c = conversation;
@@ -81,6 +84,13 @@ fn protected_routes(conversation: i64, peer: i64, session: i64) -> Vec<Route> {
             Method::POST,
             format!("/v1/conversations/{c}/receipts"),
             Some(json!({"read_up_to": 1})),
+        ),
+        route(Method::GET, "/v1/incidents", None),
+        route(Method::GET, format!("/v1/incidents/{INCIDENT}"), None),
+        route(
+            Method::PUT,
+            format!("/v1/incidents/{INCIDENT}"),
+            Some(json!({"id": INCIDENT, "version": 1, "data": "{}"})),
         ),
         route(Method::GET, "/v1/sync?since=0", None),
         route(Method::GET, "/v1/events", None),
@@ -186,6 +196,8 @@ async fn every_route_refuses_a_missing_garbage_or_revoked_token() {
         vec![alice.session_id]
     );
     assert!(sessions[0].current);
+    let incidents: Vec<Value> = server.get("/v1/incidents", alice.token()).await.ok(200);
+    assert!(incidents.is_empty(), "{incidents:?}");
 
     // The public routes need no token.
     server.assert_healthy().await;
@@ -223,6 +235,7 @@ async fn outsiders_cannot_see_or_touch_a_conversation() {
             EventPayload::Receipt(r) => assert_ne!(r.conversation_id, conversation.id),
             EventPayload::Membership(c) => assert_ne!(c.id, conversation.id),
             EventPayload::Connection(_) | EventPayload::Profile(_) => {}
+            EventPayload::Incident(i) => panic!("Carol never wrote an incident: {i:?}"),
         }
     }
 

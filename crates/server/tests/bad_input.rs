@@ -43,6 +43,11 @@ fn json_routes(conversation: candor_proto::ConversationId) -> Vec<(Method, Strin
             format!("/v1/conversations/{conversation}/receipts"),
             true,
         ),
+        (
+            Method::PUT,
+            "/v1/incidents/0190a6c4-5e1f-7d2a-9b3c-4d5e6f708192".into(),
+            true,
+        ),
     ]
 }
 

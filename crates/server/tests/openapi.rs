@@ -34,6 +34,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/conversations/{id}/messages"),
     ("get", "/v1/conversations/{id}/receipts"),
     ("post", "/v1/conversations/{id}/receipts"),
+    ("get", "/v1/incidents"),
+    ("get", "/v1/incidents/{id}"),
+    ("put", "/v1/incidents/{id}"),
     ("get", "/v1/sync"),
     ("get", "/v1/events"),
 ];

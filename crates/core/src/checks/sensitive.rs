@@ -169,6 +169,10 @@ enum Variant {
     StripeWebhook,
     SlackWebhook,
     Pin,
+    /// A password in a connection string or URL (`scheme://user:password@host`).
+    UrlPassword,
+    /// A token with a known vendor's prefix: an index into [`VENDORS`].
+    Vendor(u8),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -196,8 +200,13 @@ impl Cand {
 }
 
 /// Keeps the most specific candidates that do not overlap, in text order.
+/// Within a kind, a token recognised by its vendor's prefix wins over the
+/// same token found by its randomness alone.
 fn resolve(mut cands: Vec<Cand>) -> Vec<Cand> {
-    cands.sort_by_key(|c| (c.kind.rank(), c.start, std::cmp::Reverse(c.end)));
+    cands.sort_by_key(|c| {
+        let generic = !matches!(c.variant, Variant::Vendor(_));
+        (c.kind.rank(), generic, c.start, std::cmp::Reverse(c.end))
+    });
     let mut kept: Vec<Cand> = Vec::new();
     for c in cands {
         if c.start < c.end && kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
@@ -285,10 +294,17 @@ fn words(kind: FindingKind, variant: Variant) -> (&'static str, &'static str) {
             "This looks like a PIN written out in the message.",
             "Anyone who reads the message can use it, and sent messages are permanent. Share it in person or through a password manager, and change it if it is sent.",
         ),
+        (K::Password, Variant::UrlPassword) => (
+            "This looks like a password inside a connection string or web address (user:password@host).",
+            "Anyone who reads it can connect as that user, and sent messages are permanent. Share the address with a placeholder instead of the password (such as ${DB_PASSWORD}), send the password through a password manager, and change it if it is sent.",
+        ),
         (K::Password, _) => (
             "This looks like a password written out in the message.",
             "Anyone who reads the message can use it, and sent messages are permanent. Share passwords through a password manager, and change this one if it is sent.",
         ),
+        (K::HighEntropyToken, Variant::Vendor(i)) => VENDORS
+            .get(usize::from(i))
+            .map_or(words(kind, Variant::Plain), |v| (v.explanation, v.advice)),
         (K::HighEntropyToken, _) => (
             "This long random-looking code may be a secret key or access token.",
             "If it is a credential, anyone who reads it could use it. Share secrets through a secrets manager; if it is only an identifier, you can ignore this warning.",
@@ -353,6 +369,14 @@ fn mask(kind: FindingKind, variant: Variant, secret: &str) -> String {
             format!("{}…{}", &compact[..prefix_len], tail(&compact, 4))
         }
         K::Jwt => format!("{}…{}", head(&compact, 6), tail(&compact, 4)),
+        K::HighEntropyToken if matches!(variant, Variant::Vendor(_)) => {
+            let prefix = match variant {
+                Variant::Vendor(i) => VENDORS.get(usize::from(i)).map_or("", |v| v.prefix),
+                _ => "",
+            };
+            let prefix = if compact.starts_with(prefix) { prefix } else { "" };
+            format!("{prefix}…{}", tail(&compact, 4))
+        }
         K::AwsAccessKey | K::GoogleApiKey | K::HighEntropyToken => {
             format!("{}…{}", head(&compact, 4), tail(&compact, 4))
         }

@@ -18,6 +18,7 @@ use crate::error::{CoreError, CoreResult};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/001_mirror.sql")),
     (2, include_str!("migrations/002_careful_sending.sql")),
+    (3, include_str!("migrations/003_incidents.sql")),
 ];
 const READERS: usize = 3;
 

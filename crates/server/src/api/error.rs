@@ -93,13 +93,21 @@ impl From<StoreError> for ApiError {
                 code,
                 message,
             } => {
-                let status = match kind {
-                    RejectionKind::NotFound => StatusCode::NOT_FOUND,
-                    RejectionKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-                    RejectionKind::Conflict => StatusCode::CONFLICT,
-                    RejectionKind::Forbidden => StatusCode::FORBIDDEN,
+                let (status, retry_after) = match kind {
+                    RejectionKind::NotFound => (StatusCode::NOT_FOUND, None),
+                    RejectionKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, None),
+                    RejectionKind::BadRequest => (StatusCode::BAD_REQUEST, None),
+                    RejectionKind::Conflict => (StatusCode::CONFLICT, None),
+                    RejectionKind::Forbidden => (StatusCode::FORBIDDEN, None),
+                    RejectionKind::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+                    RejectionKind::TooMany { retry_after_secs } => {
+                        (StatusCode::TOO_MANY_REQUESTS, Some(retry_after_secs))
+                    }
                 };
-                ApiError::new(status, code, message)
+                ApiError {
+                    retry_after,
+                    ..ApiError::new(status, code, message)
+                }
             }
             other => {
                 tracing::error!(error = %other, "storage failure");

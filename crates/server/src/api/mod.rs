@@ -218,6 +218,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         (name = "accounts", description = "Sign up, sign in, device sessions"),
         (name = "people", description = "Profiles, connections and the directory"),
         (name = "conversations", description = "Conversations, messages and receipts"),
+        (name = "incidents", description = "Damage-control incidents, private to their owner"),
         (name = "sync", description = "The per-user feed")
     )
 )]

@@ -6,15 +6,16 @@ use axum::http::StatusCode;
 use axum::Json;
 use candor_proto::{
     normalise_body, validate_handle, AuthResponse, Connection, Conversation, ConversationId,
-    CreateDirectRequest, CreateGroupRequest, DirectoryEntry, ErrorBody, InviteRequest, Profile,
-    ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse, ServerInfo,
-    SessionId, SessionInfo, SignInRequest, SignUpRequest, SyncPage, UserId,
-    MAX_CORRECTION_FIELD_CHARS, MAX_SYNC_PAGE, MIN_PASSWORD_CHARS,
+    CreateDirectRequest, CreateGroupRequest, DirectoryEntry, ErrorBody, IncidentRecord,
+    InviteRequest, Profile, ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest,
+    SendMessageResponse, ServerInfo, SessionId, SessionInfo, SignInRequest, SignUpRequest,
+    SyncPage, UserId, MAX_CORRECTION_FIELD_CHARS, MAX_SYNC_PAGE, MIN_PASSWORD_CHARS,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use super::{
     new_token, now_ms, token_hash, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, App, Authed,
@@ -41,6 +42,8 @@ pub(super) fn register(router: OpenApiRouter<App>) -> OpenApiRouter<App> {
         .routes(routes!(get_conversation))
         .routes(routes!(list_messages, send_message))
         .routes(routes!(list_receipts, set_receipt))
+        .routes(routes!(list_incidents))
+        .routes(routes!(get_incident, put_incident))
         .routes(routes!(sync))
 }
 
@@ -492,13 +495,16 @@ fn page_limit(limit: Option<u32>, default: u32) -> ApiResult<u32> {
 }
 
 /// Sends a message. Permanent once accepted; re-sending the same `client_id`
-/// returns the original (200) instead of creating a new one (201).
+/// returns the original (200) instead of creating a new one (201). A sender
+/// may send at most 3 urgent notices per conversation per hour (429
+/// `urgent_limit` with `Retry-After` beyond that).
 #[utoipa::path(post, path = "/v1/conversations/{id}/messages", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
     request_body = SendMessageRequest,
     responses(
         (status = 201, body = SendMessageResponse), (status = 200, body = SendMessageResponse),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "`urgent_limit` (or `rate_limited`); see `Retry-After`", body = ErrorBody)))]
 async fn send_message(
     State(app): State<App>,
     auth: Authed,
@@ -565,6 +571,63 @@ async fn set_receipt(
         .await?;
     app.hub.publish(deliveries);
     Ok(Json(receipt))
+}
+
+// ------------------------------------------------------------- incidents
+
+/// Your incidents, newest version of each, in id order.
+#[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<IncidentRecord>)))]
+async fn list_incidents(
+    State(app): State<App>,
+    auth: Authed,
+) -> ApiResult<Json<Vec<IncidentRecord>>> {
+    Ok(Json(app.store(move |s| s.incidents(auth.user)).await?))
+}
+
+/// One of your incidents. Someone else's answers 404, as a missing one does.
+#[utoipa::path(get, path = "/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Incident id")),
+    responses((status = 200, body = IncidentRecord), (status = 404, body = ErrorBody)))]
+async fn get_incident(
+    State(app): State<App>,
+    auth: Authed,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<IncidentRecord>> {
+    Ok(Json(app.store(move |s| s.incident(auth.user, id)).await?))
+}
+
+/// Stores a new version of one of your incidents and sends it to your other
+/// devices through your feed. Kept only if `version` is higher than the
+/// stored one (409 `stale_version` otherwise: fetch, merge, write a higher
+/// version); re-sending the stored version unchanged returns it. Incident
+/// ids are per person: the same id under another account is another incident.
+#[utoipa::path(put, path = "/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Incident id; equals the body's id")),
+    request_body = IncidentRecord,
+    responses(
+        (status = 200, description = "The version now stored, with `stored_at` set", body = IncidentRecord),
+        (status = 400, description = "`id_mismatch`, or `invalid_incident`: a version below 1 or data that is not the JSON text of an object", body = ErrorBody),
+        (status = 409, description = "`stale_version`: a newer version is stored", body = ErrorBody),
+        (status = 413, description = "`incident_too_large`: data over 32 KiB", body = ErrorBody)))]
+async fn put_incident(
+    State(app): State<App>,
+    auth: Authed,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(record): ApiJson<IncidentRecord>,
+) -> ApiResult<Json<IncidentRecord>> {
+    if record.id != id {
+        return Err(ApiError::bad_request(
+            "id_mismatch",
+            "The incident id in the path and in the body differ",
+        ));
+    }
+    let now = now_ms();
+    let (stored, deliveries) = app
+        .store(move |s| s.put_incident(auth.user, record, now))
+        .await?;
+    app.hub.publish(deliveries);
+    Ok(Json(stored))
 }
 
 // ------------------------------------------------------------------ sync

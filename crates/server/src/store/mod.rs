@@ -17,11 +17,12 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use candor_proto::{
-    Connection, Conversation, DirectoryEntry, FeedEvent, Message, Profile, ProfileUpdate, Receipt,
-    ReceiptRequest, SendMessageRequest, SendMessageResponse, SessionId, SessionInfo, SyncPage,
-    UserId,
+    Connection, Conversation, DirectoryEntry, FeedEvent, IncidentRecord, Message, Profile,
+    ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse, SessionId,
+    SessionInfo, SyncPage, UserId, MAX_INCIDENT_BYTES, MAX_URGENT_PER_WINDOW, URGENT_WINDOW_MS,
 };
 use ed25519_dalek::SigningKey;
+use uuid::Uuid;
 
 pub use sqlite::SqliteStore;
 
@@ -45,9 +46,19 @@ pub enum StoreError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectionKind {
     NotFound,
+    /// Well-formed input that breaks a rule (422).
     Invalid,
+    /// Input that is malformed in itself (400).
+    BadRequest,
     Conflict,
     Forbidden,
+    /// Input over a size limit (413).
+    TooLarge,
+    /// A limit on how often something may be done; possible again after
+    /// `retry_after_secs` seconds (429 with `Retry-After`).
+    TooMany {
+        retry_after_secs: u64,
+    },
 }
 
 impl StoreError {
@@ -63,6 +74,15 @@ impl StoreError {
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::rejected(RejectionKind::Forbidden, code, message)
     }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rejected(RejectionKind::BadRequest, code, message)
+    }
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rejected(RejectionKind::TooLarge, code, message)
+    }
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::rejected(RejectionKind::TooMany { retry_after_secs }, code, message)
+    }
     fn rejected(kind: RejectionKind, code: &'static str, message: impl Into<String>) -> Self {
         StoreError::Rejected {
             kind,
@@ -73,6 +93,96 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+// ---------------------------------------------------------- shared rules
+//
+// Rules every store implementation enforces the same way, kept here so that
+// a second implementation cannot word or compute them differently.
+
+/// Checks an incident write before it touches storage: the version starts at
+/// 1, `data` is at most [`MAX_INCIDENT_BYTES`] and is the JSON text of an
+/// object. The server never interprets `data` beyond that.
+pub fn validate_incident(record: &IncidentRecord) -> StoreResult<()> {
+    if record.data.len() > MAX_INCIDENT_BYTES {
+        return Err(StoreError::too_large(
+            "incident_too_large",
+            format!(
+                "An incident holds at most {} KiB of JSON text; this one has {} bytes",
+                MAX_INCIDENT_BYTES / 1024,
+                record.data.len()
+            ),
+        ));
+    }
+    if record.version < 1 {
+        return Err(StoreError::bad_request(
+            "invalid_incident",
+            "An incident's version is 1 or more",
+        ));
+    }
+    // Parsed in full (bounded by the size check and serde_json's nesting
+    // limit), so that text a client could not read back (a lone surrogate
+    // escape, say) is refused here and not stored.
+    let is_object =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&record.data).is_ok();
+    if !is_object {
+        return Err(StoreError::bad_request(
+            "invalid_incident",
+            "An incident's data is the JSON text of an object",
+        ));
+    }
+    Ok(())
+}
+
+/// The refusal of a write that is not newer than the stored version.
+pub fn stale_incident(stored_version: i64) -> StoreError {
+    StoreError::conflict(
+        "stale_version",
+        format!(
+            "A newer version of this incident is stored (version {stored_version}); \
+             fetch it and merge"
+        ),
+    )
+}
+
+pub fn incident_not_found() -> StoreError {
+    StoreError::not_found("incident_not_found", "No such incident")
+}
+
+/// The urgent-notice limit: given the `server_time`s of the sender's urgent
+/// notices in the conversation within the window ending at `now` (oldest
+/// first), refuses a new one if there are already [`MAX_URGENT_PER_WINDOW`],
+/// saying when the next one becomes possible.
+pub fn check_urgent_limit(recent: &[i64], now: i64) -> StoreResult<()> {
+    let max = usize::try_from(MAX_URGENT_PER_WINDOW).unwrap_or(usize::MAX);
+    if recent.len() < max {
+        return Ok(());
+    }
+    // Once this one leaves the window, fewer than the maximum remain in it.
+    let frees_a_slot = recent[recent.len() - max];
+    let wait_ms = u64::try_from(
+        frees_a_slot
+            .saturating_add(URGENT_WINDOW_MS)
+            .saturating_sub(now),
+    )
+    .unwrap_or(0)
+    .max(1);
+    let wait_secs = wait_ms.div_ceil(1000);
+    let minutes = wait_ms.div_ceil(60_000);
+    let window = if URGENT_WINDOW_MS == 3_600_000 {
+        "per hour".to_owned()
+    } else {
+        format!("per {} minutes", URGENT_WINDOW_MS / 60_000)
+    };
+    Err(StoreError::too_many(
+        "urgent_limit",
+        format!(
+            "At most {MAX_URGENT_PER_WINDOW} urgent notices per conversation {window}; \
+             the next is possible in {minutes} minute{}",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        wait_secs,
+    ))
+}
 
 /// A feed event appended for one user, to be pushed to their live connections.
 #[derive(Debug, Clone)]
@@ -165,7 +275,10 @@ pub trait Store: Send + Sync + 'static {
         id: candor_proto::ConversationId,
     ) -> StoreResult<Conversation>;
     /// Appends a message (body already normalised) or returns the one already
-    /// stored under the same (sender, client id).
+    /// stored under the same (sender, client id). A new `urgent` message is
+    /// refused with `urgent_limit` ([`check_urgent_limit`], counting the
+    /// sender's urgent messages in the conversation with `server_time` in
+    /// the window ending at `now`); a retry of a stored one is not.
     fn send_message(
         &self,
         sender: UserId,
@@ -191,6 +304,25 @@ pub trait Store: Send + Sync + 'static {
         viewer: UserId,
         conversation: candor_proto::ConversationId,
     ) -> StoreResult<Vec<Receipt>>;
+
+    // ---- incidents (private to their owner)
+    /// Stores a new version of one of `owner`'s incidents (validated with
+    /// [`validate_incident`]; `stored_at` becomes `now`) if nothing is stored
+    /// under (owner, id) or `record.version` is higher than the stored one,
+    /// and appends it to the owner's feed. Re-sending the stored version with
+    /// the same data returns it unchanged and appends nothing (a retry);
+    /// anything else not newer is refused with `stale_version`.
+    fn put_incident(
+        &self,
+        owner: UserId,
+        record: IncidentRecord,
+        now: i64,
+    ) -> StoreResult<(IncidentRecord, Vec<Delivery>)>;
+    /// `owner`'s incidents, in id order (creation order for UUIDv7 ids).
+    fn incidents(&self, owner: UserId) -> StoreResult<Vec<IncidentRecord>>;
+    /// One of `owner`'s incidents; `incident_not_found` for a missing id and
+    /// for another person's, alike.
+    fn incident(&self, owner: UserId, id: Uuid) -> StoreResult<IncidentRecord>;
 
     // ---- the feed
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage>;

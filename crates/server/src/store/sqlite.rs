@@ -13,16 +13,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use candor_proto::{
     chain, Connection, ConnectionState, Conversation, ConversationId, ConversationKind,
-    CorrectionFields, DirectoryEntry, EventPayload, FeedEvent, Message, MessageId, MessageKind,
-    Profile, ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse,
-    SessionId, SessionInfo, SyncPage, UserId,
+    CorrectionFields, DirectoryEntry, EventPayload, FeedEvent, IncidentRecord, Message, MessageId,
+    MessageKind, Profile, ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest,
+    SendMessageResponse, SessionId, SessionInfo, SyncPage, UserId,
 };
 use ed25519_dalek::SigningKey;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
+use uuid::Uuid;
 
-use super::{Delivery, NewAccount, Store, StoreError, StoreResult};
+use super::{
+    check_urgent_limit, incident_not_found, stale_incident, validate_incident, Delivery,
+    NewAccount, Store, StoreError, StoreResult,
+};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (2, include_str!("migrations/002_incidents.sql")),
+    (3, include_str!("migrations/003_urgent_window.sql")),
+];
 const READERS: usize = 4;
 
 /// The SQLite implementation of [`Store`].
@@ -788,6 +796,9 @@ impl Store for SqliteStore {
                 }
             }
             validate_reference(tx, sender, conversation, &request)?;
+            if request.kind == MessageKind::Urgent {
+                check_urgent_limit(&recent_urgent(tx, sender, conversation, now)?, now)?;
+            }
 
             let (last_seq, head): (i64, Vec<u8>) = tx.query_row(
                 "SELECT last_seq, head_hash FROM conversations WHERE id = ?1",
@@ -950,6 +961,63 @@ impl Store for SqliteStore {
         })
     }
 
+    fn put_incident(
+        &self,
+        owner: UserId,
+        record: IncidentRecord,
+        now: i64,
+    ) -> StoreResult<(IncidentRecord, Vec<Delivery>)> {
+        validate_incident(&record)?;
+        self.write(|tx| {
+            if let Some(stored) = load_incident(tx, owner, record.id)? {
+                if stored.version == record.version && stored.data == record.data {
+                    // A retry of the write that stored it: same answer, no event.
+                    return Ok((stored, Vec::new()));
+                }
+                if stored.version >= record.version {
+                    return Err(stale_incident(stored.version));
+                }
+            }
+            let stored = IncidentRecord {
+                stored_at: now,
+                ..record
+            };
+            tx.execute(
+                "INSERT INTO incidents (owner, id, version, data, stored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (owner, id) DO UPDATE SET
+                   version = excluded.version, data = excluded.data,
+                   stored_at = excluded.stored_at",
+                params![
+                    owner.0,
+                    stored.id.as_bytes().to_vec(),
+                    stored.version,
+                    stored.data,
+                    stored.stored_at
+                ],
+            )?;
+            // Only the owner's feed: every device of theirs follows it.
+            let delivery = append_feed(tx, owner, EventPayload::Incident(stored.clone()))?;
+            Ok((stored, vec![delivery]))
+        })
+    }
+
+    fn incidents(&self, owner: UserId) -> StoreResult<Vec<IncidentRecord>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE owner = ?1 ORDER BY id"
+            ))?;
+            let rows = stmt
+                .query_map([owner.0], incident_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn incident(&self, owner: UserId, id: Uuid) -> StoreResult<IncidentRecord> {
+        self.read(|conn| load_incident(conn, owner, id)?.ok_or_else(incident_not_found))
+    }
+
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage> {
         self.read(|conn| {
             let columns = MESSAGE_COLUMNS
@@ -994,6 +1062,61 @@ impl Store for SqliteStore {
             )?)
         })
     }
+}
+
+const INCIDENT_COLUMNS: &str = "id, version, data, stored_at";
+
+fn incident_row(row: &Row<'_>) -> rusqlite::Result<IncidentRecord> {
+    let id: Vec<u8> = row.get(0)?;
+    Ok(IncidentRecord {
+        id: Uuid::from_slice(&id).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+        })?,
+        version: row.get(1)?,
+        data: row.get(2)?,
+        stored_at: row.get(3)?,
+    })
+}
+
+fn load_incident(
+    conn: &rusqlite::Connection,
+    owner: UserId,
+    id: Uuid,
+) -> StoreResult<Option<IncidentRecord>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE owner = ?1 AND id = ?2"
+        ))?
+        .query_row(params![owner.0, id.as_bytes().to_vec()], incident_row)
+        .optional()?)
+}
+
+/// The literal `'urgent'` (not a parameter) lets SQLite use the partial
+/// index `messages_urgent`.
+const RECENT_URGENT: &str = "SELECT server_time FROM messages
+     WHERE conversation_id = ?1 AND sender = ?2 AND kind = 'urgent' AND server_time > ?3
+     ORDER BY server_time";
+
+/// The `server_time`s of `sender`'s urgent messages in `conversation` within
+/// the urgent window ending at `now`, oldest first.
+fn recent_urgent(
+    conn: &rusqlite::Connection,
+    sender: UserId,
+    conversation: ConversationId,
+    now: i64,
+) -> StoreResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(RECENT_URGENT)?;
+    let times = stmt
+        .query_map(
+            params![
+                conversation.0,
+                sender.0,
+                now.saturating_sub(candor_proto::URGENT_WINDOW_MS)
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(times)
 }
 
 fn not_connected() -> StoreError {
@@ -1124,4 +1247,28 @@ fn connection_changed(
         append_feed(tx, peer, EventPayload::Connection(theirs))?,
     ];
     Ok((mine, deliveries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_recent_urgent_notices_reads_the_partial_index() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        let plan: Vec<String> = store
+            .read(|conn| {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {RECENT_URGENT}"))?;
+                let rows = stmt
+                    .query_map(params![1, 1, 0], |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .expect("a query plan");
+        assert!(
+            plan.iter().any(|step| step.contains("messages_urgent")),
+            "{plan:?}"
+        );
+    }
 }
