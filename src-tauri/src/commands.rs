@@ -3,13 +3,15 @@
 
 use candor_core::incident::{Incident, IncidentCase};
 use candor_core::incidents::{IncidentView, StepUpdate, UrgentAllowance};
+use candor_core::safety::{BlockedPerson, ReportDraft};
 use candor_core::transcript::TranscriptFiles;
 use candor_core::{
     ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, SendCheck,
     Settings,
 };
 use candor_proto::{
-    Connection, ConversationId, DirectoryEntry, MessageId, Profile, ProfileUpdate, UserId,
+    BlockChange, Connection, ConversationId, DirectoryEntry, MessageId, ModerationNotice, Profile,
+    ProfileUpdate, ReportView, UserId,
 };
 use tauri::State;
 
@@ -227,6 +229,38 @@ pub async fn urgent_allowance(
     conversation_id: ConversationId,
 ) -> IpcResult<UrgentAllowance> {
     Ok(shell.client.urgent_allowance(conversation_id).await?)
+}
+
+/// Blocks someone (the server enforces it everywhere; they are not told).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn block_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockChange> {
+    Ok(shell.client.block(user_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn unblock_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockChange> {
+    Ok(shell.client.unblock(user_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_blocked(shell: State<'_, ShellRef>) -> IpcResult<Vec<BlockedPerson>> {
+    Ok(shell.client.blocked().await?)
+}
+
+/// Reports someone with messages from this device as evidence.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn report_user(shell: State<'_, ShellRef>, draft: ReportDraft) -> IpcResult<ReportView> {
+    Ok(shell.client.report(draft).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_reports(shell: State<'_, ShellRef>) -> IpcResult<Vec<ReportView>> {
+    Ok(shell.client.reports().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_notices(shell: State<'_, ShellRef>) -> IpcResult<Vec<ModerationNotice>> {
+    Ok(shell.client.notices().await?)
 }
 
 /// The user picked this conversation's person from the suggestions.

@@ -141,6 +141,12 @@ async fn forward_events(app: AppHandle, shell: Arc<Shell>) {
                 }
                 refresh_title(&app, &shell.client).await;
             }
+            ClientEvent::Notice { notice } => {
+                notifications::deliver(
+                    app.clone(),
+                    candor_core::notify::moderation_notification(notice),
+                );
+            }
             ClientEvent::ConversationChanged { .. } | ClientEvent::SignedOut => {
                 refresh_title(&app, &shell.client).await;
             }
@@ -256,6 +262,12 @@ pub fn run() {
             commands::close_incident,
             commands::remind_if_unread,
             commands::urgent_allowance,
+            commands::block_user,
+            commands::unblock_user,
+            commands::list_blocked,
+            commands::report_user,
+            commands::list_reports,
+            commands::list_notices,
             commands::mark_read,
             commands::search_messages,
             commands::integrity_alarms,

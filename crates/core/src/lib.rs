@@ -26,6 +26,7 @@ mod outbox;
 pub mod precheck;
 pub mod prefs;
 mod remote;
+pub mod safety;
 pub mod search;
 mod sync;
 mod token;

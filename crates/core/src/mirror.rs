@@ -33,6 +33,9 @@ pub struct ApplyOutcome {
     pub profiles: BTreeSet<UserId>,
     pub alarms: Vec<IntegrityAlarm>,
     pub incidents: BTreeSet<uuid::Uuid>,
+    pub blocks_changed: bool,
+    pub reports_changed: bool,
+    pub notices: Vec<candor_proto::ModerationNotice>,
 }
 
 struct Head {
@@ -102,6 +105,18 @@ pub fn apply_events(
                 if crate::incidents::apply_remote(tx, record)? {
                     out.incidents.insert(record.id);
                 }
+            }
+            EventPayload::Block(change) => {
+                crate::safety::apply_block(tx, change)?;
+                out.blocks_changed = true;
+            }
+            EventPayload::Report(report) => {
+                crate::safety::apply_report(tx, report)?;
+                out.reports_changed = true;
+            }
+            EventPayload::Notice(notice) => {
+                crate::safety::apply_notice(tx, notice)?;
+                out.notices.push(notice.clone());
             }
         }
     }
@@ -399,6 +414,7 @@ fn apply_connection(tx: &Transaction<'_>, c: &WireConnection) -> CoreResult<()> 
         ConnectionState::InvitedMe => "invited_me",
         ConnectionState::Accepted => "accepted",
         ConnectionState::Declined => "declined",
+        ConnectionState::Removed => "removed",
     };
     tx.execute(
         "INSERT INTO connections (peer, state, updated_at) VALUES (?1, ?2, ?3)
@@ -980,6 +996,7 @@ pub fn connections(conn: &Connection) -> CoreResult<Vec<WireConnection>> {
                     "accepted" => ConnectionState::Accepted,
                     "invited_me" => ConnectionState::InvitedMe,
                     "invited_by_me" => ConnectionState::InvitedByMe,
+                    "removed" => ConnectionState::Removed,
                     _ => ConnectionState::Declined,
                 },
                 updated_at: r.get(6)?,

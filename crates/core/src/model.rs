@@ -223,4 +223,12 @@ pub enum ClientEvent {
     IncidentChanged {
         id: Uuid,
     },
+    /// You blocked or unblocked someone (here or on another device).
+    BlocksChanged,
+    /// One of your reports changed status.
+    ReportsChanged,
+    /// A moderator's notice to you.
+    Notice {
+        notice: candor_proto::ModerationNotice,
+    },
 }

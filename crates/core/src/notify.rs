@@ -72,6 +72,18 @@ fn preview(body: &str) -> String {
     }
 }
 
+/// A moderator's notice, as a system notification (always shown: it
+/// concerns the account itself).
+pub fn moderation_notification(notice: &candor_proto::ModerationNotice) -> PlannedNotification {
+    PlannedNotification {
+        conversation_id: ConversationId(0),
+        summary: "A notice from Candor's moderators".to_owned(),
+        body: preview(&notice.text),
+        urgency: Urgency::Critical,
+        replaces: false,
+    }
+}
+
 impl Notifier {
     /// Plans notifications for newly arrived messages. `now` is ms since
     /// the epoch; `local_minute` is minutes after local midnight.

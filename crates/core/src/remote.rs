@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use candor_proto::{
-    AuthResponse, Connection, Conversation, ConversationId, CreateDirectRequest,
-    CreateGroupRequest, DirectoryEntry, ErrorBody, IncidentRecord, InviteRequest, Profile,
-    ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse, ServerInfo,
-    SignInRequest, SignUpRequest, SyncPage, UserId,
+    AuthResponse, BlockChange, BlockRequest, Connection, Conversation, ConversationId,
+    CreateDirectRequest, CreateGroupRequest, DirectoryEntry, ErrorBody, IncidentRecord,
+    InviteRequest, Profile, ProfileUpdate, Receipt, ReceiptRequest, ReportRequest, ReportView,
+    SendMessageRequest, SendMessageResponse, ServerInfo, SignInRequest, SignUpRequest, SyncPage,
+    UserId,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -191,6 +192,16 @@ impl Remote {
     pub async fn incident(&self, id: uuid::Uuid) -> CoreResult<IncidentRecord> {
         self.call::<(), _>(Method::GET, &format!("/v1/incidents/{id}"), None)
             .await
+    }
+    pub async fn block(&self, req: &BlockRequest) -> CoreResult<BlockChange> {
+        self.call(Method::POST, "/v1/blocks", Some(req)).await
+    }
+    pub async fn unblock(&self, user: UserId) -> CoreResult<BlockChange> {
+        self.call::<(), _>(Method::DELETE, &format!("/v1/blocks/{user}"), None)
+            .await
+    }
+    pub async fn report(&self, req: &ReportRequest) -> CoreResult<ReportView> {
+        self.call(Method::POST, "/v1/reports", Some(req)).await
     }
     pub async fn sync(&self, since: i64, limit: u32) -> CoreResult<SyncPage> {
         self.call::<(), _>(

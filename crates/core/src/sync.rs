@@ -69,6 +69,15 @@ fn publish(inner: &Inner, outcome: ApplyOutcome) {
     for user in outcome.profiles {
         inner.emit(ClientEvent::ProfileChanged { user });
     }
+    if outcome.blocks_changed {
+        inner.emit(ClientEvent::BlocksChanged);
+    }
+    if outcome.reports_changed {
+        inner.emit(ClientEvent::ReportsChanged);
+    }
+    for notice in outcome.notices {
+        inner.emit(ClientEvent::Notice { notice });
+    }
     for id in outcome.incidents {
         inner.emit(ClientEvent::IncidentChanged { id });
     }

@@ -6,6 +6,7 @@
 //! shell. Anything both sides must agree on byte for byte lives here, so that
 //! a change to the wire is a visible diff in this crate's snapshot tests.
 
+pub mod admin;
 pub mod chain;
 pub mod transcript;
 
@@ -31,6 +32,14 @@ pub const MAX_INCIDENT_BYTES: usize = 32 * 1024;
 pub const MAX_URGENT_PER_WINDOW: i64 = 3;
 /// The window of [`MAX_URGENT_PER_WINDOW`], in milliseconds (one hour).
 pub const URGENT_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// Reports one account may file per window.
+pub const MAX_REPORTS_PER_WINDOW: i64 = 10;
+/// The window of [`MAX_REPORTS_PER_WINDOW`], in milliseconds (one day).
+pub const REPORT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+/// Evidence items one report may carry.
+pub const MAX_EVIDENCE_ITEMS: usize = 50;
+/// Longest report description, in characters.
+pub const MAX_REPORT_DESCRIPTION_CHARS: usize = 4_000;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -163,6 +172,9 @@ pub enum ConnectionState {
     Accepted,
     /// The invitation was declined; either side may invite again.
     Declined,
+    /// The connection ended because one of you blocked the other; once
+    /// nothing blocks it, either side may invite again.
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -427,6 +439,154 @@ pub enum EventPayload {
     Profile(Profile),
     /// One of your incidents changed (on this or another of your devices).
     Incident(IncidentRecord),
+    /// You blocked or unblocked someone (on this or another of your devices).
+    /// The other person is never sent this.
+    Block(BlockChange),
+    /// A report you made changed status.
+    Report(ReportView),
+    /// A moderator's notice to you (a warning, a restriction, a suspension).
+    Notice(ModerationNotice),
+}
+
+// ------------------------------------------------------------------ blocks
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
+    pub user_id: UserId,
+}
+
+/// Someone you blocked (or unblocked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct BlockChange {
+    pub user_id: UserId,
+    pub blocked: bool,
+    /// When (ms since the epoch).
+    pub at: i64,
+}
+
+// ----------------------------------------------------------------- reports
+
+/// Why someone is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCategory {
+    Harassment,
+    Extortion,
+    MisuseThreat,
+    SpamScam,
+    Impersonation,
+    Other,
+}
+
+/// A message offered as evidence, as the reporter's device has it. The
+/// server checks it against its own record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceItem {
+    pub message_id: MessageId,
+    /// The chain hash (hex) the reporter's device verified for it.
+    pub chain_hash: String,
+    /// The server's signature (hex) the reporter's device holds for it.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Makes a retried submission idempotent.
+    pub client_id: Uuid,
+    pub reported: UserId,
+    pub category: ReportCategory,
+    pub description: String,
+    /// The conversation reported, if any (then at least one evidence item).
+    pub conversation: Option<ConversationId>,
+    pub evidence: Vec<EvidenceItem>,
+    /// Also block the reported person, in the same step.
+    #[serde(default)]
+    pub also_block: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Received,
+    UnderReview,
+    ActionTaken,
+    Dismissed,
+}
+
+/// A report as its reporter sees it (never shown to the reported person).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReportView {
+    pub id: i64,
+    pub client_id: Uuid,
+    pub reported: UserId,
+    pub category: ReportCategory,
+    pub description: String,
+    pub conversation: Option<ConversationId>,
+    pub evidence: Vec<MessageId>,
+    pub status: ReportStatus,
+    /// What was done, in words for the reporter ("The account was suspended.").
+    pub outcome: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a moderator may do about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ModerationAction {
+    /// Mark it under review (the reporter sees it is being looked at).
+    Review,
+    Dismiss,
+    /// The reported account receives a notice.
+    Warn,
+    /// The reported account cannot start conversations or send invitations.
+    Restrict {
+        days: u32,
+    },
+    /// The reported account cannot sign in; every session ends at once.
+    Suspend {
+        days: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct ModerationRequest {
+    pub action: ModerationAction,
+    pub reason: String,
+}
+
+/// A moderator's notice to the account concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ModerationNotice {
+    pub action: ModerationAction,
+    pub text: String,
+    /// Until when a restriction or suspension lasts (ms since the epoch).
+    pub until: Option<i64>,
+    pub at: i64,
 }
 
 // --------------------------------------------------------------- incidents

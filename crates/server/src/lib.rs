@@ -2,6 +2,7 @@
 //! shutdown signal, [`spawn`] starts it in the background (for tests, the
 //! demo and benchmarks). The `candor-server` binary wraps this with flags.
 
+pub mod admin;
 pub mod api;
 pub mod live;
 pub mod ratelimit;
@@ -10,6 +11,7 @@ pub mod store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -44,15 +46,36 @@ impl ServerConfig {
     }
 }
 
+/// How often a running server looks for sessions revoked by another process
+/// (`candor-server admin reports resolve … --action suspend`, or another
+/// server node) and closes their live connections. Such a session's HTTP
+/// requests fail at once (every request checks the database); its WebSocket
+/// closes at most this long, plus one database read, after the revocation
+/// committed. Revocations made through this server's own API close at once.
+pub const REVOCATION_POLL: Duration = Duration::from_secs(2);
+
+/// How far back each look reaches. Much longer than the poll interval, so a
+/// revocation whose transaction committed a little after the time it
+/// records, or a socket that registered just after a close, is still caught.
+const REVOCATION_LOOKBACK_MS: i64 = 60_000;
+
 /// Opens the store and builds the application. The hub is returned so that
 /// shutdown can close the live connections, which outlive the HTTP server.
 pub fn build(config: &ServerConfig) -> anyhow::Result<(axum::Router, Arc<live::Hub>)> {
+    let (router, hub, _) = build_parts(config)?;
+    Ok((router, hub))
+}
+
+fn build_parts(
+    config: &ServerConfig,
+) -> anyhow::Result<(axum::Router, Arc<live::Hub>, Arc<dyn store::Store>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("Creating the data directory {}", config.data_dir.display()))?;
-    let store = store::SqliteStore::open(&config.data_dir).context("Opening the database")?;
+    let store: Arc<dyn store::Store> =
+        Arc::new(store::SqliteStore::open(&config.data_dir).context("Opening the database")?);
     let hub = Arc::new(live::Hub::default());
     let app = api::App {
-        store: Arc::new(store),
+        store: Arc::clone(&store),
         hub: Arc::clone(&hub),
         limiter: Arc::new(ratelimit::RateLimiter::new(config.rate)),
         address_limiter: Arc::new(ratelimit::RateLimiter::new(RateConfig {
@@ -61,7 +84,35 @@ pub fn build(config: &ServerConfig) -> anyhow::Result<(axum::Router, Arc<live::H
         })),
         allowed_origins: Arc::new(config.allowed_origins.clone()),
     };
-    Ok((api::router(app), hub))
+    Ok((api::router(app), hub, store))
+}
+
+/// Closes the live connections of sessions revoked elsewhere, every
+/// [`REVOCATION_POLL`], until the server shuts down. One indexed query per
+/// interval, however many sockets are open.
+fn watch_revocations(store: Arc<dyn store::Store>, hub: Arc<live::Hub>) {
+    tokio::spawn(async move {
+        let mut shutting_down = hub.shutting_down();
+        let mut tick = tokio::time::interval(REVOCATION_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutting_down.changed() => return,
+            }
+            let since = api::now_ms().saturating_sub(REVOCATION_LOOKBACK_MS);
+            let store = Arc::clone(&store);
+            match tokio::task::spawn_blocking(move || store.revoked_since(since)).await {
+                Ok(Ok(sessions)) => {
+                    for session in sessions {
+                        hub.close_session(session);
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "looking for revoked sessions failed"),
+                Err(e) => tracing::warn!(error = %e, "looking for revoked sessions failed"),
+            }
+        }
+    });
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
@@ -71,7 +122,8 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (router, hub) = build(config)?;
+    let (router, hub, store) = build_parts(config)?;
+    watch_revocations(store, Arc::clone(&hub));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -113,7 +165,8 @@ pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Run
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     // Build before returning so a bad data dir fails here, not later.
-    let (router, hub) = build(&config)?;
+    let (router, hub, store) = build_parts(&config)?;
+    watch_revocations(store, Arc::clone(&hub));
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

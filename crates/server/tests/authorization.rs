@@ -92,6 +92,29 @@ fn protected_routes(conversation: i64, peer: i64, session: i64) -> Vec<Route> {
             format!("/v1/incidents/{INCIDENT}"),
             Some(json!({"id": INCIDENT, "version": 1, "data": "{}"})),
         ),
+        route(Method::GET, "/v1/blocks", None),
+        route(Method::POST, "/v1/blocks", Some(json!({"user_id": peer}))),
+        route(Method::DELETE, format!("/v1/blocks/{peer}"), None),
+        route(Method::GET, "/v1/reports", None),
+        route(
+            Method::POST,
+            "/v1/reports",
+            Some(json!({
+                "client_id": INCIDENT,
+                "reported": peer,
+                "category": "harassment",
+                "description": "Insults at night",
+                "conversation": null,
+                "evidence": []
+            })),
+        ),
+        route(Method::GET, "/v1/admin/reports", None),
+        route(Method::GET, "/v1/admin/reports/1", None),
+        route(
+            Method::POST,
+            "/v1/admin/reports/1/actions",
+            Some(json!({"action": {"action": "warn"}, "reason": "Insults"})),
+        ),
         route(Method::GET, "/v1/sync?since=0", None),
         route(Method::GET, "/v1/events", None),
     ]
@@ -236,6 +259,9 @@ async fn outsiders_cannot_see_or_touch_a_conversation() {
             EventPayload::Membership(c) => assert_ne!(c.id, conversation.id),
             EventPayload::Connection(_) | EventPayload::Profile(_) => {}
             EventPayload::Incident(i) => panic!("Carol never wrote an incident: {i:?}"),
+            EventPayload::Block(b) => panic!("Carol never blocked anyone: {b:?}"),
+            EventPayload::Report(r) => panic!("Carol never reported anyone: {r:?}"),
+            EventPayload::Notice(n) => panic!("No moderator acted on Carol: {n:?}"),
         }
     }
 

@@ -48,6 +48,9 @@ fn json_routes(conversation: candor_proto::ConversationId) -> Vec<(Method, Strin
             "/v1/incidents/0190a6c4-5e1f-7d2a-9b3c-4d5e6f708192".into(),
             true,
         ),
+        (Method::POST, "/v1/blocks".into(), true),
+        (Method::POST, "/v1/reports".into(), true),
+        (Method::POST, "/v1/admin/reports/1/actions".into(), true),
     ]
 }
 
@@ -148,6 +151,41 @@ async fn fields_of_the_wrong_type_or_shape_are_unprocessable() {
             &messages,
             alice.token(),
             json!({"client_id": Uuid::now_v7(), "kind": "text", "body": "Hi", "sender": 2}),
+        ),
+        ("/v1/blocks", alice.token(), json!({"user_id": "bob"})),
+        (
+            "/v1/blocks",
+            alice.token(),
+            json!({"user_id": bob.id(), "silently": true}),
+        ),
+        (
+            "/v1/reports",
+            alice.token(),
+            json!({"client_id": Uuid::now_v7(), "reported": bob.id(), "description": "Rude",
+                   "conversation": null, "evidence": []}),
+        ),
+        (
+            "/v1/reports",
+            alice.token(),
+            json!({"client_id": Uuid::now_v7(), "reported": bob.id(), "category": "rudeness",
+                   "description": "Rude", "conversation": null, "evidence": []}),
+        ),
+        (
+            "/v1/reports",
+            alice.token(),
+            json!({"client_id": Uuid::now_v7(), "reported": bob.id(), "category": "harassment",
+                   "description": "Rude", "conversation": null,
+                   "evidence": [{"message_id": 1, "chain_hash": "00"}]}),
+        ),
+        (
+            "/v1/admin/reports/1/actions",
+            alice.token(),
+            json!({"action": {"action": "ban"}, "reason": "Rude"}),
+        ),
+        (
+            "/v1/admin/reports/1/actions",
+            alice.token(),
+            json!({"action": {"action": "suspend", "days": -1}, "reason": "Rude"}),
         ),
         (&receipts, alice.token(), json!({"read_up_to": "ten"})),
         (&receipts, alice.token(), json!({"read_up_to": 1e30})),
@@ -554,6 +592,9 @@ async fn path_ids_must_be_positive_integers() {
         (Method::POST, "/v1/conversations/{}/messages"),
         (Method::GET, "/v1/conversations/{}/receipts"),
         (Method::POST, "/v1/conversations/{}/receipts"),
+        (Method::DELETE, "/v1/blocks/{}"),
+        (Method::GET, "/v1/admin/reports/{}"),
+        (Method::POST, "/v1/admin/reports/{}/actions"),
     ];
     for (method, template) in templates {
         for id in [
@@ -622,6 +663,14 @@ async fn unknown_routes_and_wrong_methods() {
         (Method::DELETE, "/v1/conversations/1/messages"),
         (Method::GET, "/v1/connections/1/accept"),
         (Method::GET, "/v1/sessions/current"),
+        (Method::PUT, "/v1/blocks"),
+        (Method::GET, "/v1/blocks/1"),
+        (Method::DELETE, "/v1/reports"),
+        (Method::PUT, "/v1/admin/reports/1"),
+        (Method::DELETE, "/v1/admin/reports/1"),
+        (Method::PATCH, "/v1/admin/reports/1"),
+        (Method::GET, "/v1/admin/reports/1/actions"),
+        (Method::DELETE, "/v1/admin/reports/1/actions"),
     ] {
         let builder = server
             .request(method, path, alice.token())

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/001_mirror.sql")),
     (2, include_str!("migrations/002_careful_sending.sql")),
     (3, include_str!("migrations/003_incidents.sql")),
+    (4, include_str!("migrations/004_safety.sql")),
 ];
 const READERS: usize = 3;
 

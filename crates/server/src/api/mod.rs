@@ -5,8 +5,10 @@
 //! to the live hub, map to the wire type. Rules about objects (membership,
 //! connections, references) live in the store, inside its transaction.
 
+mod admin;
 mod error;
 mod routes;
+mod safety;
 mod ws;
 
 use std::net::SocketAddr;
@@ -219,6 +221,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         (name = "people", description = "Profiles, connections and the directory"),
         (name = "conversations", description = "Conversations, messages and receipts"),
         (name = "incidents", description = "Damage-control incidents, private to their owner"),
+        (name = "safety", description = "Blocking people and reporting them"),
+        (name = "moderation", description = "Reports and moderation actions, for moderators only"),
         (name = "sync", description = "The per-user feed")
     )
 )]
@@ -239,7 +243,8 @@ impl utoipa::Modify for BearerAuth {
 /// The API's routes and their OpenAPI document, built from the same calls so
 /// that they cannot drift apart.
 pub fn api_routes() -> (Router<App>, utoipa::openapi::OpenApi) {
-    routes::register(OpenApiRouter::with_openapi(ApiDoc::openapi()))
+    let router = routes::register(OpenApiRouter::with_openapi(ApiDoc::openapi()));
+    admin::register(safety::register(router))
         .routes(utoipa_axum::routes!(ws::events))
         .split_for_parts()
 }

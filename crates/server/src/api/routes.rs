@@ -153,9 +153,11 @@ async fn sign_up(
     ))
 }
 
-/// Signs a device in with handle and password.
+/// Signs a device in with handle and password. A suspended account is
+/// refused (after the password is checked) until its suspension ends.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = SignInRequest,
-    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody),
+        (status = 403, description = "`suspended`, naming the end of the suspension", body = ErrorBody)))]
 async fn sign_in(
     State(app): State<App>,
     ApiJson(req): ApiJson<SignInRequest>,
@@ -279,6 +281,7 @@ async fn update_profile(
 }
 
 /// Another person's profile; the phone number only for accepted connections.
+/// A block hides each one's profile from the other (404, as for no one).
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "people", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = Profile), (status = 404, body = ErrorBody)))]
@@ -301,7 +304,8 @@ struct DirectoryQuery {
     limit: Option<u32>,
 }
 
-/// Finds people by name or handle prefix, your connections first.
+/// Finds people by name or handle prefix, your connections first. People
+/// you block and people who block you are left out.
 #[utoipa::path(get, path = "/v1/directory", tag = "people", security(("bearer" = [])),
     params(DirectoryQuery), responses((status = 200, body = Vec<DirectoryEntry>)))]
 async fn directory(
@@ -335,7 +339,9 @@ async fn list_connections(
 /// Invites a person by handle to connect.
 #[utoipa::path(post, path = "/v1/connections", tag = "people", security(("bearer" = [])),
     request_body = InviteRequest,
-    responses((status = 200, body = Connection), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Connection),
+        (status = 403, description = "`blocked` (you block them), `recipient_unavailable` (they block you), `restricted`", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn invite(
     State(app): State<App>,
     auth: Authed,
@@ -398,7 +404,8 @@ async fn list_conversations(
 /// Opens the direct conversation with a connection (idempotent).
 #[utoipa::path(post, path = "/v1/conversations/direct", tag = "conversations", security(("bearer" = [])),
     request_body = CreateDirectRequest,
-    responses((status = 201, body = Conversation), (status = 200, body = Conversation), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Conversation), (status = 200, body = Conversation),
+        (status = 403, description = "`not_connected`, `blocked`, `recipient_unavailable`, `restricted`", body = ErrorBody)))]
 async fn create_direct(
     State(app): State<App>,
     auth: Authed,
@@ -420,7 +427,9 @@ async fn create_direct(
 /// Creates a group of 2 to 50 members, all of them your connections.
 #[utoipa::path(post, path = "/v1/conversations/group", tag = "conversations", security(("bearer" = [])),
     request_body = CreateGroupRequest,
-    responses((status = 201, body = Conversation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Conversation),
+        (status = 403, description = "`not_connected`, `blocked`, `recipient_unavailable`, `restricted`", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn create_group(
     State(app): State<App>,
     auth: Authed,
@@ -503,7 +512,8 @@ fn page_limit(limit: Option<u32>, default: u32) -> ApiResult<u32> {
     request_body = SendMessageRequest,
     responses(
         (status = 201, body = SendMessageResponse), (status = 200, body = SendMessageResponse),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 403, description = "`not_connected`; in a direct conversation, `blocked` (you block them) or `recipient_unavailable` (they block you)", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "`urgent_limit` (or `rate_limited`); see `Retry-After`", body = ErrorBody)))]
 async fn send_message(
     State(app): State<App>,
@@ -559,7 +569,9 @@ async fn list_receipts(
 #[utoipa::path(post, path = "/v1/conversations/{id}/receipts", tag = "conversations", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Conversation id")),
     request_body = ReceiptRequest,
-    responses((status = 200, body = Receipt), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Receipt),
+        (status = 403, description = "In a direct conversation: `blocked` or `recipient_unavailable`", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn set_receipt(
     State(app): State<App>,
     auth: Authed,

@@ -16,10 +16,13 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+use candor_proto::admin::{AccountSummary, AdminReport, ReportDetail};
 use candor_proto::{
-    Connection, Conversation, DirectoryEntry, FeedEvent, IncidentRecord, Message, Profile,
-    ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest, SendMessageResponse, SessionId,
-    SessionInfo, SyncPage, UserId, MAX_INCIDENT_BYTES, MAX_URGENT_PER_WINDOW, URGENT_WINDOW_MS,
+    BlockChange, Connection, Conversation, DirectoryEntry, FeedEvent, IncidentRecord, Message,
+    ModerationAction, ModerationRequest, Profile, ProfileUpdate, Receipt, ReceiptRequest,
+    ReportRequest, ReportStatus, ReportView, SendMessageRequest, SendMessageResponse, SessionId,
+    SessionInfo, SyncPage, UserId, MAX_EVIDENCE_ITEMS, MAX_INCIDENT_BYTES, MAX_REPORTS_PER_WINDOW,
+    MAX_REPORT_DESCRIPTION_CHARS, MAX_URGENT_PER_WINDOW, REPORT_WINDOW_MS, URGENT_WINDOW_MS,
 };
 use ed25519_dalek::SigningKey;
 use uuid::Uuid;
@@ -184,6 +187,286 @@ pub fn check_urgent_limit(recent: &[i64], now: i64) -> StoreResult<()> {
     ))
 }
 
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// Longest reason a moderator records with an action, in characters.
+pub const MAX_MODERATION_REASON_CHARS: usize = 2_000;
+/// Longest restriction or suspension, in days.
+pub const MAX_MODERATION_DAYS: u32 = 3_650;
+
+/// Trims a free-text field and checks its length and that it holds no
+/// control characters other than line breaks.
+fn checked_text(field: &str, value: &str, max: usize) -> StoreResult<String> {
+    let trimmed = value.trim();
+    let n = trimmed.chars().count();
+    if n == 0 || n > max {
+        return Err(StoreError::invalid(
+            "invalid_field",
+            format!("{field} must have 1 to {max} characters"),
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(StoreError::invalid(
+            "invalid_field",
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks what a report says about itself, before storage is consulted: not
+/// about the reporter, a description of 1 to
+/// [`MAX_REPORT_DESCRIPTION_CHARS`] characters (trimmed), at most
+/// [`MAX_EVIDENCE_ITEMS`] evidence items. Returns it with the description
+/// trimmed.
+pub fn validate_report(reporter: UserId, mut request: ReportRequest) -> StoreResult<ReportRequest> {
+    if request.reported == reporter {
+        return Err(StoreError::bad_request(
+            "cannot_report_self",
+            "You cannot report yourself",
+        ));
+    }
+    request.description = checked_text(
+        "description",
+        &request.description,
+        MAX_REPORT_DESCRIPTION_CHARS,
+    )?;
+    if request.evidence.len() > MAX_EVIDENCE_ITEMS {
+        return Err(StoreError::invalid(
+            "too_much_evidence",
+            format!("A report carries at most {MAX_EVIDENCE_ITEMS} messages as evidence"),
+        ));
+    }
+    Ok(request)
+}
+
+/// The report limit: given the creation times of the reporter's reports
+/// within the window ending at `now` (oldest first), refuses a new one if
+/// there are already [`MAX_REPORTS_PER_WINDOW`], saying when the next one
+/// becomes possible.
+pub fn check_report_limit(recent: &[i64], now: i64) -> StoreResult<()> {
+    let max = usize::try_from(MAX_REPORTS_PER_WINDOW).unwrap_or(usize::MAX);
+    if recent.len() < max {
+        return Ok(());
+    }
+    let frees_a_slot = recent[recent.len() - max];
+    let wait_ms = u64::try_from(
+        frees_a_slot
+            .saturating_add(REPORT_WINDOW_MS)
+            .saturating_sub(now),
+    )
+    .unwrap_or(0)
+    .max(1);
+    let hours = wait_ms.div_ceil(3_600_000);
+    let window = if REPORT_WINDOW_MS == DAY_MS {
+        "per day".to_owned()
+    } else {
+        format!("per {} hours", REPORT_WINDOW_MS / 3_600_000)
+    };
+    Err(StoreError::too_many(
+        "report_limit",
+        format!(
+            "At most {MAX_REPORTS_PER_WINDOW} reports {window}; the next is possible in \
+             {hours} hour{}",
+            if hours == 1 { "" } else { "s" }
+        ),
+        wait_ms.div_ceil(1000),
+    ))
+}
+
+/// Checks a moderation request: a reason of 1 to
+/// [`MAX_MODERATION_REASON_CHARS`] characters (trimmed) and, for a
+/// restriction or suspension, 1 to [`MAX_MODERATION_DAYS`] days.
+pub fn validate_moderation(mut request: ModerationRequest) -> StoreResult<ModerationRequest> {
+    if let ModerationAction::Restrict { days } | ModerationAction::Suspend { days } = request.action
+    {
+        if !(1..=MAX_MODERATION_DAYS).contains(&days) {
+            return Err(StoreError::invalid(
+                "invalid_days",
+                format!("A restriction or suspension lasts 1 to {MAX_MODERATION_DAYS} days"),
+            ));
+        }
+    }
+    request.reason = checked_text("reason", &request.reason, MAX_MODERATION_REASON_CHARS)?;
+    Ok(request)
+}
+
+/// Until when a restriction or suspension that starts at `now` lasts.
+pub fn moderation_until(action: ModerationAction, now: i64) -> Option<i64> {
+    match action {
+        ModerationAction::Restrict { days } | ModerationAction::Suspend { days } => {
+            Some(now.saturating_add(i64::from(days).saturating_mul(DAY_MS)))
+        }
+        _ => None,
+    }
+}
+
+fn day_count(days: u32) -> String {
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
+/// The report's status after an action, and the sentence its reporter reads.
+pub fn moderation_outcome(action: ModerationAction) -> (ReportStatus, Option<String>) {
+    match action {
+        ModerationAction::Review => (ReportStatus::UnderReview, None),
+        ModerationAction::Dismiss => (
+            ReportStatus::Dismissed,
+            Some("After review, no action was taken.".to_owned()),
+        ),
+        ModerationAction::Warn => (
+            ReportStatus::ActionTaken,
+            Some("The account was warned.".to_owned()),
+        ),
+        ModerationAction::Restrict { days } => (
+            ReportStatus::ActionTaken,
+            Some(format!(
+                "The account was restricted for {}.",
+                day_count(days)
+            )),
+        ),
+        ModerationAction::Suspend { days } => (
+            ReportStatus::ActionTaken,
+            Some(format!(
+                "The account was suspended for {}.",
+                day_count(days)
+            )),
+        ),
+    }
+}
+
+/// What the reported account is told about an action, if anything. It
+/// never names the reporter, nor quotes the moderator's reason.
+pub fn notice_text(action: ModerationAction, until: Option<i64>) -> Option<String> {
+    let until = until.map(utc).unwrap_or_default();
+    match action {
+        ModerationAction::Review | ModerationAction::Dismiss => None,
+        ModerationAction::Warn => Some(
+            "A moderator reviewed a report about your conduct on Candor and is warning you. \
+             Keep your conversations professional: further reports can lead to a \
+             restriction or a suspension."
+                .to_owned(),
+        ),
+        ModerationAction::Restrict { days } => Some(format!(
+            "A moderator restricted your account for {}: until {until} you cannot start \
+             conversations or send invitations. You can still write in your existing \
+             conversations.",
+            day_count(days)
+        )),
+        ModerationAction::Suspend { days } => Some(format!(
+            "A moderator suspended your account for {}: you cannot sign in until {until}.",
+            day_count(days)
+        )),
+    }
+}
+
+/// A time in ms since the epoch as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        (rest % 3600) / 60
+    )
+}
+
+pub fn user_not_found() -> StoreError {
+    StoreError::not_found("user_not_found", "No such person")
+}
+
+pub fn report_not_found() -> StoreError {
+    StoreError::not_found("report_not_found", "No such report")
+}
+
+/// The refusal of something only moderators may do.
+pub fn not_a_moderator() -> StoreError {
+    StoreError::forbidden("forbidden", "Only moderators may do this")
+}
+
+/// The refusal of the blocker, who can lift it: `doing` is what they tried.
+pub fn blocked_by_you(doing: &str) -> StoreError {
+    StoreError::forbidden(
+        "blocked",
+        format!("You blocked this person; unblock them to {doing}"),
+    )
+}
+
+/// The refusal of the blocked person, which does not say why.
+pub fn recipient_unavailable() -> StoreError {
+    StoreError::forbidden("recipient_unavailable", "This person is not available")
+}
+
+pub fn restricted(until: i64) -> StoreError {
+    StoreError::forbidden(
+        "restricted",
+        format!(
+            "Your account is restricted until {}: you cannot start conversations or send \
+             invitations",
+            utc(until)
+        ),
+    )
+}
+
+pub fn suspended(until: i64) -> StoreError {
+    StoreError::forbidden(
+        "suspended",
+        format!("This account is suspended until {}", utc(until)),
+    )
+}
+
+/// An account's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Moderator,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Moderator => "moderator",
+        }
+    }
+}
+
+/// Who takes or reads moderation decisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moderator {
+    /// A signed-in account; refused with `forbidden` unless it has the
+    /// moderator role at that moment.
+    User(UserId),
+    /// The `candor-server admin` command (someone with the server's
+    /// database), recorded as `cli`, or as `handle` when given (which must
+    /// be a moderator's).
+    Cli { handle: Option<String> },
+}
+
+/// The result of a moderation action.
+#[derive(Debug, Clone)]
+pub struct Moderated {
+    /// The report after the action.
+    pub detail: ReportDetail,
+    /// Sessions the action revoked (a suspension): their live connections
+    /// must close.
+    pub revoked: Vec<SessionId>,
+    pub deliveries: Vec<Delivery>,
+}
+
 /// A feed event appended for one user, to be pushed to their live connections.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -210,6 +493,7 @@ pub trait Store: Send + Sync + 'static {
     fn create_account(&self, account: NewAccount, now: i64) -> StoreResult<(Profile, SessionId)>;
     /// The user id and password hash for a handle.
     fn credentials(&self, handle: &str) -> StoreResult<Option<(UserId, String)>>;
+    /// Signs a device in; `suspended` (403) while the account is suspended.
     fn create_session(
         &self,
         user: UserId,
@@ -217,7 +501,8 @@ pub trait Store: Send + Sync + 'static {
         token_hash: [u8; 32],
         now: i64,
     ) -> StoreResult<SessionId>;
-    /// The live session a token hash belongs to.
+    /// The live session a token hash belongs to (none while the account is
+    /// suspended).
     fn authenticate(
         &self,
         token_hash: [u8; 32],
@@ -227,6 +512,18 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_session(&self, user: UserId, session: SessionId, now: i64) -> StoreResult<()>;
 
     // ---- profiles and connections
+    //
+    // A block between two people (either way) refuses, in the same
+    // transaction as the write it guards: invitations, new direct
+    // conversations, groups created with the other, and writing or
+    // acknowledging in their direct conversation: `blocked`
+    // ([`blocked_by_you`]) for the blocker, `recipient_unavailable` for the
+    // blocked. Profiles are hidden both ways (`user_not_found`) and the
+    // directory leaves them out. A restricted account may not invite or
+    // create conversations (`restricted`).
+
+    /// `user`'s profile as `viewer` sees it; `user_not_found` when either
+    /// blocks the other.
     fn profile(&self, viewer: UserId, user: UserId) -> StoreResult<Profile>;
     fn update_profile(
         &self,
@@ -255,6 +552,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<DirectoryEntry>>;
 
     // ---- conversations and messages
+    /// Opens (or returns) the direct conversation with a connection. A block
+    /// refuses even an existing one; a restriction only a new one.
     fn create_direct(
         &self,
         user: UserId,
@@ -275,7 +574,11 @@ pub trait Store: Send + Sync + 'static {
         id: candor_proto::ConversationId,
     ) -> StoreResult<Conversation>;
     /// Appends a message (body already normalised) or returns the one already
-    /// stored under the same (sender, client id). A new `urgent` message is
+    /// stored under the same (sender, client id). The sender needs an
+    /// accepted connection with every other member; in a group, a member
+    /// with whom a block stands, or whose connection a block removed, does
+    /// not stop the message (clients collapse it); in a direct conversation
+    /// a block refuses it. A new `urgent` message is
     /// refused with `urgent_limit` ([`check_urgent_limit`], counting the
     /// sender's urgent messages in the conversation with `server_time` in
     /// the window ending at `now`); a retry of a stored one is not.
@@ -323,6 +626,73 @@ pub trait Store: Send + Sync + 'static {
     /// One of `owner`'s incidents; `incident_not_found` for a missing id and
     /// for another person's, alike.
     fn incident(&self, owner: UserId, id: Uuid) -> StoreResult<IncidentRecord>;
+
+    // ---- blocks
+    /// `blocker` blocks `blocked`: the connection between them (whatever
+    /// its state) becomes `removed` with a Connection event to both, and a
+    /// Block event goes to the blocker's feed only. Blocking again changes
+    /// nothing and returns the first block. `cannot_block_self` (400),
+    /// `user_not_found`.
+    fn block(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        now: i64,
+    ) -> StoreResult<(BlockChange, Vec<Delivery>)>;
+    /// Lifts a block (a Block event to the blocker's feed). The connection
+    /// stays removed: either may invite again. Unblocking someone not
+    /// blocked changes nothing.
+    fn unblock(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        now: i64,
+    ) -> StoreResult<(BlockChange, Vec<Delivery>)>;
+    /// The people `blocker` blocks, most recent first.
+    fn blocks(&self, blocker: UserId) -> StoreResult<Vec<BlockChange>>;
+
+    // ---- reports
+    /// Files a report ([`validate_report`], then every evidence item checked
+    /// against the stored message, then [`check_report_limit`]), appends it
+    /// to the reporter's feed and, with `also_block`, blocks in the same
+    /// transaction. A retry with the same (reporter, client id) returns the
+    /// stored report with `false` and changes nothing. The reported person
+    /// is never sent anything about it.
+    fn create_report(
+        &self,
+        reporter: UserId,
+        request: ReportRequest,
+        now: i64,
+    ) -> StoreResult<(ReportView, bool, Vec<Delivery>)>;
+    /// The reports `reporter` filed, newest first.
+    fn reports(&self, reporter: UserId) -> StoreResult<Vec<ReportView>>;
+
+    // ---- moderation
+    /// Gives or takes the moderator role; the account's summary after.
+    fn set_role(&self, handle: &str, role: Role) -> StoreResult<AccountSummary>;
+    /// Reports with the given status (all without one), oldest first.
+    fn admin_reports(
+        &self,
+        moderator: &Moderator,
+        status: Option<ReportStatus>,
+    ) -> StoreResult<Vec<AdminReport>>;
+    fn admin_report(&self, moderator: &Moderator, id: i64) -> StoreResult<ReportDetail>;
+    /// Applies a moderation action to a report (checked with
+    /// [`validate_moderation`] once the moderator is known to be one) and
+    /// records it in the append-only `moderation_actions`: the report's new status goes to
+    /// the reporter's feed, a notice to the reported account's (warn,
+    /// restrict, suspend), and a suspension revokes every session of the
+    /// account. Review and dismiss apply only to open reports
+    /// (`report_resolved`, 409).
+    fn moderate(
+        &self,
+        moderator: &Moderator,
+        id: i64,
+        request: ModerationRequest,
+        now: i64,
+    ) -> StoreResult<Moderated>;
+    /// Sessions revoked after `since` (ms), by this process or another.
+    fn revoked_since(&self, since: i64) -> StoreResult<Vec<SessionId>>;
 
     // ---- the feed
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage>;

@@ -11,10 +11,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use candor_proto::admin::{AccountSummary, AdminReport, ReportDetail};
 use candor_proto::{
-    chain, Connection, ConnectionState, Conversation, ConversationId, ConversationKind,
-    CorrectionFields, DirectoryEntry, EventPayload, FeedEvent, IncidentRecord, Message, MessageId,
-    MessageKind, Profile, ProfileUpdate, Receipt, ReceiptRequest, SendMessageRequest,
+    chain, BlockChange, Connection, ConnectionState, Conversation, ConversationId,
+    ConversationKind, CorrectionFields, DirectoryEntry, EventPayload, FeedEvent, IncidentRecord,
+    Message, MessageId, MessageKind, ModerationRequest, Profile, ProfileUpdate, Receipt,
+    ReceiptRequest, ReportRequest, ReportStatus, ReportView, SendMessageRequest,
     SendMessageResponse, SessionId, SessionInfo, SyncPage, UserId,
 };
 use ed25519_dalek::SigningKey;
@@ -22,14 +24,19 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
 use super::{
-    check_urgent_limit, incident_not_found, stale_incident, validate_incident, Delivery,
-    NewAccount, Store, StoreError, StoreResult,
+    check_urgent_limit, incident_not_found, stale_incident, suspended, user_not_found,
+    validate_incident, Delivery, Moderated, Moderator, NewAccount, Role, Store, StoreError,
+    StoreResult,
 };
+use safety::{block_between, check_not_restricted};
+
+mod safety;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/001_initial.sql")),
     (2, include_str!("migrations/002_incidents.sql")),
     (3, include_str!("migrations/003_urgent_window.sql")),
+    (4, include_str!("migrations/004_safety.sql")),
 ];
 const READERS: usize = 4;
 
@@ -187,7 +194,7 @@ fn load_profile(conn: &rusqlite::Connection, viewer: UserId, user: UserId) -> St
             profile_row,
         )
         .optional()?
-        .ok_or_else(|| StoreError::not_found("user_not_found", "No such person"))?;
+        .ok_or_else(user_not_found)?;
     if viewer != user && !connected(conn, viewer, user)? {
         profile.phone = None;
     }
@@ -213,6 +220,7 @@ fn connection_for(
     let state = match state.as_str() {
         "accepted" => ConnectionState::Accepted,
         "declined" => ConnectionState::Declined,
+        "removed" => ConnectionState::Removed,
         _ if inviter == viewer.0 => ConnectionState::InvitedByMe,
         _ => ConnectionState::InvitedMe,
     };
@@ -404,6 +412,14 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<SessionId> {
         self.write(|tx| {
+            let until: Option<i64> = tx.query_row(
+                "SELECT suspended_until FROM users WHERE id = ?1",
+                [user.0],
+                |r| r.get(0),
+            )?;
+            if let Some(until) = until.filter(|&until| until > now) {
+                return Err(suspended(until));
+            }
             let id: i64 = tx.query_row(
                 "INSERT INTO sessions (user_id, token_hash, device_name, created_at, last_seen_at)
                  VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
@@ -422,9 +438,11 @@ impl Store for SqliteStore {
         let found: Option<(i64, i64, i64)> = self.read(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT user_id, id, last_seen_at FROM sessions
-                     WHERE token_hash = ?1 AND revoked_at IS NULL",
-                    [token_hash.to_vec()],
+                    "SELECT s.user_id, s.id, s.last_seen_at FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL
+                       AND (u.suspended_until IS NULL OR u.suspended_until <= ?2)",
+                    params![token_hash.to_vec(), now],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?)
@@ -485,7 +503,14 @@ impl Store for SqliteStore {
     }
 
     fn profile(&self, viewer: UserId, user: UserId) -> StoreResult<Profile> {
-        self.read(|conn| load_profile(conn, viewer, user))
+        self.read(|conn| {
+            // A block hides each one's profile from the other, exactly as if
+            // the account did not exist.
+            if viewer != user && block_between(conn, viewer, user)?.is_some() {
+                return Err(user_not_found());
+            }
+            load_profile(conn, viewer, user)
+        })
     }
 
     fn update_profile(
@@ -537,6 +562,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<(Connection, Vec<Delivery>)> {
         self.write(|tx| {
+            check_not_restricted(tx, from, now)?;
             let peer = tx
                 .query_row("SELECT id FROM users WHERE handle = ?1", [handle], |r| {
                     r.get::<_, i64>(0)
@@ -549,6 +575,9 @@ impl Store for SqliteStore {
                     "cannot_invite_self",
                     "You cannot invite yourself",
                 ));
+            }
+            if let Some(side) = block_between(tx, from, peer)? {
+                return Err(side.refusal("invite them"));
             }
             let (low, high) = pair(from, peer);
             let existing = connection_for(tx, from, peer)?;
@@ -565,7 +594,9 @@ impl Store for SqliteStore {
                 }
                 // They invited us first: inviting back accepts.
                 Some(ConnectionState::InvitedMe) => "accepted",
-                Some(ConnectionState::Declined) | None => "pending",
+                // A declined invitation, or a connection a block removed
+                // (now lifted): a new invitation.
+                Some(ConnectionState::Declined | ConnectionState::Removed) | None => "pending",
             };
             tx.execute(
                 "INSERT INTO connections (user_low, user_high, inviter, state, updated_at)
@@ -647,6 +678,9 @@ impl Store for SqliteStore {
                                   AND c.user_low = MIN(u.id, ?1) AND c.user_high = MAX(u.id, ?1)) AS connected
                  FROM users u
                  WHERE u.id != ?1
+                   AND NOT EXISTS (SELECT 1 FROM blocks b
+                                   WHERE (b.blocker = ?1 AND b.blocked = u.id)
+                                      OR (b.blocker = u.id AND b.blocked = ?1))
                    AND (u.handle LIKE ?2 || '%' ESCAPE '\\'
                         OR lower(u.display_name) LIKE ?2 || '%' ESCAPE '\\'
                         OR lower(u.display_name) LIKE '% ' || ?2 || '%' ESCAPE '\\')
@@ -680,6 +714,9 @@ impl Store for SqliteStore {
                     "A direct conversation needs another person",
                 ));
             }
+            if let Some(side) = block_between(tx, user, peer)? {
+                return Err(side.refusal("write"));
+            }
             let (low, high) = pair(user, peer);
             let key = format!("{low}:{high}");
             let existing: Option<i64> = tx
@@ -696,6 +733,7 @@ impl Store for SqliteStore {
                     Vec::new(),
                 ));
             }
+            check_not_restricted(tx, user, now)?;
             if !connected(tx, user, peer)? {
                 return Err(not_connected());
             }
@@ -713,6 +751,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<(Conversation, Vec<Delivery>)> {
         self.write(|tx| {
+            check_not_restricted(tx, user, now)?;
             let mut all = vec![user];
             for m in members {
                 if !all.contains(m) {
@@ -728,6 +767,9 @@ impl Store for SqliteStore {
                 ));
             }
             for m in &all[1..] {
+                if let Some(side) = block_between(tx, user, *m)? {
+                    return Err(side.refusal("add them to a group"));
+                }
                 if !connected(tx, user, *m)? {
                     return Err(not_connected());
                 }
@@ -790,9 +832,10 @@ impl Store for SqliteStore {
                 ));
             }
             let members = member_ids(tx, conversation)?;
+            let direct = is_direct(tx, conversation)?;
             for m in &members {
-                if *m != sender && !connected(tx, sender, *m)? {
-                    return Err(not_connected());
+                if *m != sender {
+                    may_write_to(tx, sender, *m, direct)?;
                 }
             }
             validate_reference(tx, sender, conversation, &request)?;
@@ -900,6 +943,16 @@ impl Store for SqliteStore {
         self.write(|tx| {
             if !is_member(tx, conversation, user)? {
                 return Err(conversation_not_found());
+            }
+            // A block silences a direct conversation both ways, receipts too.
+            if is_direct(tx, conversation)? {
+                for m in member_ids(tx, conversation)? {
+                    if m != user {
+                        if let Some(side) = block_between(tx, user, m)? {
+                            return Err(side.refusal("write"));
+                        }
+                    }
+                }
             }
             let last_seq: i64 = tx.query_row(
                 "SELECT last_seq FROM conversations WHERE id = ?1",
@@ -1018,6 +1071,85 @@ impl Store for SqliteStore {
         self.read(|conn| load_incident(conn, owner, id)?.ok_or_else(incident_not_found))
     }
 
+    fn block(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        now: i64,
+    ) -> StoreResult<(BlockChange, Vec<Delivery>)> {
+        self.write(|tx| safety::block(tx, blocker, blocked, now))
+    }
+
+    fn unblock(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        now: i64,
+    ) -> StoreResult<(BlockChange, Vec<Delivery>)> {
+        self.write(|tx| safety::unblock(tx, blocker, blocked, now))
+    }
+
+    fn blocks(&self, blocker: UserId) -> StoreResult<Vec<BlockChange>> {
+        self.read(|conn| safety::blocks(conn, blocker))
+    }
+
+    fn create_report(
+        &self,
+        reporter: UserId,
+        request: ReportRequest,
+        now: i64,
+    ) -> StoreResult<(ReportView, bool, Vec<Delivery>)> {
+        let request = super::validate_report(reporter, request)?;
+        self.write(|tx| safety::create_report(tx, &self.key, reporter, request, now))
+    }
+
+    fn reports(&self, reporter: UserId) -> StoreResult<Vec<ReportView>> {
+        self.read(|conn| safety::reports_of(conn, reporter))
+    }
+
+    fn set_role(&self, handle: &str, role: Role) -> StoreResult<AccountSummary> {
+        self.write(|tx| safety::set_role(tx, handle, role))
+    }
+
+    fn admin_reports(
+        &self,
+        moderator: &Moderator,
+        status: Option<ReportStatus>,
+    ) -> StoreResult<Vec<AdminReport>> {
+        self.read(|conn| {
+            safety::acting_moderator(conn, moderator)?;
+            safety::admin_reports(conn, status)
+        })
+    }
+
+    fn admin_report(&self, moderator: &Moderator, id: i64) -> StoreResult<ReportDetail> {
+        self.read(|conn| {
+            safety::acting_moderator(conn, moderator)?;
+            safety::report_detail(conn, id)
+        })
+    }
+
+    fn moderate(
+        &self,
+        moderator: &Moderator,
+        id: i64,
+        request: ModerationRequest,
+        now: i64,
+    ) -> StoreResult<Moderated> {
+        self.write(|tx| safety::moderate(tx, moderator, id, request, now))
+    }
+
+    fn revoked_since(&self, since: i64) -> StoreResult<Vec<SessionId>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id FROM sessions WHERE revoked_at > ?1 ORDER BY id")?;
+            let ids = stmt
+                .query_map([since], |r| Ok(SessionId(r.get(0)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(ids)
+        })
+    }
+
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage> {
         self.read(|conn| {
             let columns = MESSAGE_COLUMNS
@@ -1124,6 +1256,53 @@ fn not_connected() -> StoreError {
         "not_connected",
         "You can message only people who accepted your invitation to connect",
     )
+}
+
+fn is_direct(conn: &rusqlite::Connection, conversation: ConversationId) -> StoreResult<bool> {
+    let kind: String = conn.query_row(
+        "SELECT kind FROM conversations WHERE id = ?1",
+        [conversation.0],
+        |r| r.get(0),
+    )?;
+    Ok(kind == "direct")
+}
+
+/// Whether `sender` may write to `member` in a conversation they share.
+/// Messaging needs an accepted connection. A block between them closes
+/// their direct conversation both ways; in a group their messages still
+/// flow (each client collapses a blocked person's), and so do those of two
+/// members whose connection a block removed.
+fn may_write_to(
+    tx: &Transaction<'_>,
+    sender: UserId,
+    member: UserId,
+    direct: bool,
+) -> StoreResult<()> {
+    if let Some(side) = block_between(tx, sender, member)? {
+        if direct {
+            return Err(side.refusal("write"));
+        }
+        return Ok(());
+    }
+    if connected(tx, sender, member)? {
+        return Ok(());
+    }
+    if !direct {
+        let (low, high) = pair(sender, member);
+        let removed = tx
+            .query_row(
+                "SELECT 1 FROM connections WHERE user_low = ?1 AND user_high = ?2
+                 AND state = 'removed'",
+                params![low, high],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if removed {
+            return Ok(());
+        }
+    }
+    Err(not_connected())
 }
 
 fn validate_reference(
@@ -1252,6 +1431,56 @@ fn connection_changed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_4_keeps_the_connections_of_an_existing_database() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        {
+            // A database as version 3 left it, with people and connections.
+            let mut conn = rusqlite::Connection::open(dir.path().join("candor.sqlite3"))
+                .expect("the database opens");
+            configure(&conn).expect("configured");
+            for (version, sql) in &MIGRATIONS[..3] {
+                let tx = conn.transaction().expect("a transaction");
+                tx.execute_batch(sql).expect("the migration applies");
+                tx.pragma_update(None, "user_version", version)
+                    .expect("the version");
+                tx.commit().expect("committed");
+            }
+            conn.execute_batch(
+                "INSERT INTO users (id, handle, display_name, password_hash, created_at)
+                 VALUES (1, 'alice', 'Alice', 'x', 0), (2, 'bob', 'Bob', 'x', 0),
+                        (3, 'carol', 'Carol', 'x', 0);
+                 INSERT INTO connections (user_low, user_high, inviter, state, updated_at)
+                 VALUES (1, 2, 1, 'accepted', 5), (1, 3, 3, 'pending', 6);",
+            )
+            .expect("rows");
+        }
+        let store = SqliteStore::open(dir.path()).expect("the store migrates");
+        let mine = store.connections(UserId(1)).expect("connections");
+        let states: Vec<(i64, ConnectionState, i64)> = mine
+            .iter()
+            .map(|c| (c.peer.user_id.0, c.state, c.updated_at))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                (2, ConnectionState::Accepted, 5),
+                (3, ConnectionState::InvitedMe, 6)
+            ]
+        );
+        // The new state is allowed, and accounts start as plain users.
+        let (change, _) = store.block(UserId(1), UserId(2), 7).expect("a block");
+        assert!(change.blocked);
+        assert_eq!(
+            store.connections(UserId(2)).expect("connections")[0].state,
+            ConnectionState::Removed
+        );
+        let role: String = store
+            .read(|c| Ok(c.query_row("SELECT role FROM users WHERE id = 3", [], |r| r.get(0))?))
+            .expect("a role");
+        assert_eq!(role, "user");
+    }
 
     #[test]
     fn counting_recent_urgent_notices_reads_the_partial_index() {

@@ -150,6 +150,14 @@ impl Server {
         &self.base
     }
 
+    /// The data directory of a server started by [`Server::start`].
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir
+            .as_ref()
+            .expect("a server started in this process")
+            .path()
+    }
+
     /// `ws://127.0.0.1:PORT/v1/events`
     pub fn events_url(&self) -> String {
         format!("{}/v1/events", self.base.replacen("http://", "ws://", 1))
@@ -432,5 +440,59 @@ pub fn text(body: &str) -> SendMessageRequest {
         reference: None,
         body: body.into(),
         correction: None,
+    }
+}
+
+// ------------------------------------------------------------ live events
+
+/// A client end of `/v1/events`.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Fails a test instead of hanging if a frame never comes.
+pub const FRAME_GUARD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Opens `person`'s event stream and reads the hello; returns the socket
+/// and the feed head it announced.
+pub async fn open_events(server: &Server, person: &Person) -> (Socket, i64) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{header, HeaderValue};
+    let mut request = server
+        .events_url()
+        .into_client_request()
+        .expect("a WebSocket request");
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {}", person.token)).expect("a header value"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the socket opens");
+    match next_live_frame(&mut socket).await {
+        Some(candor_proto::LiveFrame::Hello { feed_head }) => (socket, feed_head),
+        other => panic!("the first frame is not hello: {other:?}"),
+    }
+}
+
+/// The next frame, or `None` once the server closed the socket.
+pub async fn next_live_frame(socket: &mut Socket) -> Option<candor_proto::LiveFrame> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    loop {
+        let message = tokio::time::timeout(FRAME_GUARD, socket.next())
+            .await
+            .expect("the server sends the next frame");
+        match message {
+            None | Some(Ok(WsMessage::Close(_))) => return None,
+            Some(Ok(WsMessage::Text(text))) => {
+                return Some(serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
+                    panic!("a frame that is not a LiveFrame ({e}): {}", text.as_str())
+                }))
+            }
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+            Some(Ok(other)) => panic!("an unexpected frame: {other:?}"),
+            // A reset after the server closed counts as closed.
+            Some(Err(_)) => return None,
+        }
     }
 }
