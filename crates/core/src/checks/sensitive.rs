@@ -27,14 +27,41 @@
 //!   Slack webhook addresses as [`FindingKind::SlackToken`].
 //! - **Passwords** need a disclosure shape ("password: X", "my password is
 //!   X", "the password for the VPN is X", "pwd=X", "login: bob / X", "PIN is
-//!   4821", a few other languages' words for password) and a value that
-//!   looks like one: "the password is on its way", "password: ********" or
-//!   "reset your password" do not fire. PINs are reported as passwords.
+//!   4821", "the password changed to X", "has been reset to X") and a value
+//!   that looks like one: "the password is on its way", "password: ********"
+//!   or "reset your password" do not fire. The same shapes are recognised in
+//!   other languages, each with its own verbs ("Das WLAN-Passwort lautet X",
+//!   "le mot de passe du compte est X", "la contraseña es X", "wachtwoord:
+//!   X", "a senha é X", "hasło to X", "lösenordet är X", "passordet er X",
+//!   "salasana on X", "パスワードはX"), including compound words
+//!   ("Routerpasswort"). After a user name ("user: bob, password X",
+//!   "Login: a@b.example / password X") a value may follow the keyword with
+//!   only a space, if it cannot be a word. Only the value after the keyword is
+//!   the secret: a user name or e-mail address beside it is not. Values that
+//!   are code, variable references, prompts or placeholders
+//!   (`getpass.getpass(…)`, `$(pass show x)`, `${DB_PASSWORD}`,
+//!   `os.environ["PW"]`, `process.env.DB_PASS`, `<password>`, `PASSWORD`)
+//!   are not secrets. Passwords in connection strings and URLs
+//!   (`postgres://user:password@host`) are reported with their own
+//!   explanation, unless the password part is such a placeholder. PINs are
+//!   reported as passwords.
 //! - **High-entropy tokens** are runs of 24+ base64-ish characters that mix
 //!   upper case, lower case and digits, read as random rather than as words
 //!   (few common English letter pairs, few word-like runs, not a chain of
-//!   words and numbers such as a file name), are not labelled as an id, and
-//!   are not part of a URL's path.
+//!   words and numbers such as a file name or an object path), are not
+//!   labelled as an id, and are not part of a URL's path. Digests written
+//!   with their algorithm (`sha384-…` in an `integrity` attribute), base64 of
+//!   JSON whose keys name no secret (a pagination cursor, saved settings) and
+//!   documentation samples (containing `EXAMPLE`) are not reported.
+//! - **Vendor tokens** with a documented prefix and shape (Mailgun `key-`,
+//!   SendGrid `SG.`, GitLab `glpat-`, npm `npm_`, Slack `xapp-`, Shopify
+//!   `shpat_`, Twilio `SK`/`AC` (the latter next to the word Twilio),
+//!   DigitalOcean `dop_v1_`, Hugging Face `hf_`, OpenAI and Anthropic `sk-`,
+//!   and others in `VENDORS`) are reported as high-entropy tokens with the
+//!   vendor's own explanation and advice.
+//! - **AWS documentation samples** (key IDs ending in `EXAMPLE`, secrets
+//!   ending in `EXAMPLEKEY`, such as `AKIAIOSFODNN7EXAMPLE`) are not
+//!   reported: they are quoted from AWS's documentation, not leaked.
 //!
 //! Deliberately *not* reported: hex strings and UUIDs on their own (commit
 //! hashes, checksums, request and order ids are far more common in a work
@@ -147,6 +174,8 @@ pub fn scan(text: &str) -> Vec<Finding> {
     let quiet = s.pem_blocks(&mut cands);
     s.jwts(&mut cands);
     s.prefixed_tokens(&mut cands);
+    s.vendor_tokens(&mut cands);
+    s.url_passwords(&mut cands);
     s.aws_secrets(&mut cands);
     s.slack_webhooks(&mut cands);
     s.ibans(&mut cands);
@@ -374,7 +403,11 @@ fn mask(kind: FindingKind, variant: Variant, secret: &str) -> String {
                 Variant::Vendor(i) => VENDORS.get(usize::from(i)).map_or("", |v| v.prefix),
                 _ => "",
             };
-            let prefix = if compact.starts_with(prefix) { prefix } else { "" };
+            let prefix = if compact.starts_with(prefix) {
+                prefix
+            } else {
+                ""
+            };
             format!("{prefix}…{}", tail(&compact, 4))
         }
         K::AwsAccessKey | K::GoogleApiKey | K::HighEntropyToken => {
@@ -895,6 +928,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "pipeline",
     "address",
     "wallet",
+    "integrity",
+    "cursor",
 ];
 
 // ---------------------------------------------------------------------------
@@ -902,6 +937,7 @@ const IDENTIFIER_WORDS: &[&str] = &[
 
 #[derive(Debug)]
 struct Scanner<'a> {
+    text: &'a str,
     b: &'a [u8],
     /// ASCII-lower-cased copy: same length and offsets as `b`.
     lower: Vec<u8>,
@@ -910,6 +946,7 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
         Self {
+            text,
             b: text.as_bytes(),
             lower: text.as_bytes().to_ascii_lowercase(),
         }
@@ -1066,7 +1103,8 @@ impl<'a> Scanner<'a> {
             let is_upper_alnum = |c: u8| c.is_ascii_uppercase() || c.is_ascii_digit();
             if rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA") {
                 let end = run_end(b, i + 4, is_upper_alnum);
-                if end - i == 20 && !alnum_at(b, end) {
+                // AWS's documentation samples end in "EXAMPLE".
+                if end - i == 20 && !alnum_at(b, end) && !b[i..end].ends_with(b"EXAMPLE") {
                     out.push(Cand::new(FindingKind::AwsAccessKey, i, end));
                 }
             } else if rest.starts_with(b"AIza") {
@@ -1118,6 +1156,56 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Tokens with a known vendor's prefix and shape (Mailgun, SendGrid,
+    /// GitLab, npm, …), reported as high-entropy tokens with the vendor's
+    /// own explanation.
+    fn vendor_tokens(&self, out: &mut Vec<Cand>) {
+        let b = self.b;
+        let mut i = 0;
+        while i < b.len() {
+            if !VENDOR_FIRST[usize::from(b[i])]
+                || (i > 0 && (is_word(b[i - 1]) || matches!(b[i - 1], b'-' | b'.')))
+            {
+                i += 1;
+                continue;
+            }
+            let found = VENDORS.iter().enumerate().find_map(|(n, v)| {
+                let body_start = i + v.prefix.len();
+                let prefix = v.prefix.as_bytes();
+                if prefix[0] != b[i] || !b[i..].starts_with(prefix) {
+                    return None;
+                }
+                let end = run_end(b, body_start, |c| v.body.has(c));
+                // Trailing punctuation belongs to the sentence.
+                let end = body_start
+                    + b[body_start..end]
+                        .iter()
+                        .rposition(u8::is_ascii_alphanumeric)
+                        .map_or(0, |p| p + 1);
+                let body = &b[body_start..end];
+                let shape_ok = (v.min..=v.max).contains(&body.len())
+                    && !matches!(b.get(end), Some(&c) if is_word(c))
+                    && vendor_body_random(v.body, body)
+                    && find(&b[i..end], b"EXAMPLE", 0).is_none();
+                let context_ok = v.context.is_none_or(|w| {
+                    has_any_word(self.context_before(i, 80), &[w])
+                        || has_any_word(self.context_after(end, 80), &[w])
+                });
+                (shape_ok && context_ok).then_some((n, end))
+            });
+            match found {
+                Some((n, end)) => {
+                    let n = u8::try_from(n).unwrap_or(u8::MAX);
+                    out.push(
+                        Cand::new(FindingKind::HighEntropyToken, i, end).with(Variant::Vendor(n)),
+                    );
+                    i = end;
+                }
+                None => i += 1,
             }
         }
     }
@@ -1181,6 +1269,7 @@ impl<'a> Scanner<'a> {
             if token.len() == 40
                 && classes(token) == 3
                 && !matches!(b.get(end), Some(c) if is_word(*c))
+                && find(token, b"EXAMPLE", 0).is_none()
             {
                 out.push(Cand::new(FindingKind::AwsAccessKey, j, end).with(Variant::AwsSecret));
                 return;
@@ -1423,41 +1512,95 @@ impl<'a> Scanner<'a> {
         let lower = &self.lower;
         let mut i = 0;
         while i < lower.len() {
-            let could_start = matches!(
-                lower[i],
-                b'p' | b'c' | b'm' | b'w' | b's' | b'l' | b'h' | b'k' | b'u'
-            );
-            if !could_start
-                || (i > 0 && (lower[i - 1].is_ascii_alphanumeric() || !lower[i - 1].is_ascii()))
-            {
+            let c = lower[i];
+            if KEYWORD_MASKS[0][usize::from(c)] == 0 {
                 i += 1;
                 continue;
             }
-            let Some((kw, kw_end)) = keyword_at(lower, i) else {
+            let hit = if !c.is_ascii() {
+                // "пароль", "şifre"; "パスワード", "密码" are written onto
+                // the words around them.
+                keyword_at(lower, i).filter(|h| h.joined || !self.letter_before(i))
+            } else if i > 0 && lower[i - 1].is_ascii_digit() {
+                // "1Password" is a product.
+                None
+            } else if self.letter_before(i) {
+                // The end of a compound word: "Routerpasswort",
+                // "wifilösenordet", "dbpassword".
+                compound_at(lower, i)
+            } else {
+                keyword_at(lower, i)
+            };
+            let Some(hit) = hit else {
                 i += 1;
                 continue;
             };
-            if let Some((start, end)) = self.disclosure(i, kw, kw_end) {
-                let variant = if kw == Keyword::Pin {
-                    Variant::Pin
-                } else {
-                    Variant::Plain
-                };
-                out.push(Cand::new(FindingKind::Password, start, end).with(variant));
-                i = end.max(i + 1);
-            } else {
-                i = kw_end;
+            match self.password_at(hit) {
+                Some(c) => {
+                    out.push(c);
+                    i = c.end.max(i + 1);
+                }
+                None => i = hit.end,
             }
         }
     }
 
-    /// The value disclosed after a password keyword at `kw_start..kw_end`.
-    fn disclosure(&self, kw_start: usize, kw: Keyword, kw_end: usize) -> Option<(usize, usize)> {
+    /// Whether the character right before byte `i` is a letter or digit.
+    fn letter_before(&self, i: usize) -> bool {
+        match i.checked_sub(1).map(|p| self.b[p]) {
+            None => false,
+            Some(c) if c.is_ascii() => c.is_ascii_alphanumeric(),
+            Some(_) => self
+                .text
+                .get(..i)
+                .and_then(|t| t.chars().next_back())
+                .is_some_and(char::is_alphanumeric),
+        }
+    }
+
+    /// The disclosure that follows a keyword, as a candidate.
+    fn password_at(&self, hit: KwHit) -> Option<Cand> {
+        // "palabra clave" is Spanish for "keyword".
+        if self.lower[hit.start..hit.end] == *b"clave"
+            && self
+                .context_before(hit.start, 12)
+                .trim_ascii_end()
+                .ends_with(b"palabra")
+        {
+            return None;
+        }
+        let (start, end) = self.disclosure(hit)?;
+        let variant = if hit.kw == Keyword::Pin {
+            Variant::Pin
+        } else {
+            Variant::Plain
+        };
+        Some(Cand::new(FindingKind::Password, start, end).with(variant))
+    }
+
+    /// The value disclosed after a password keyword.
+    fn disclosure(&self, hit: KwHit) -> Option<(usize, usize)> {
         let b = self.b;
         let lower = &self.lower;
+        let KwHit {
+            kw,
+            start: kw_start,
+            end: kw_end,
+            ..
+        } = hit;
         let mut j = run_end(b, kw_end, |c| c == b' ' || c == b'\t');
+        // "パスワードはX", "密码是X": a verb written onto the keyword.
+        if hit.joined {
+            if let Some(c) = JOINED_COPULAS
+                .iter()
+                .find(|c| b[j..].starts_with(c.as_bytes()))
+            {
+                return self.value(j + c.len(), kw, Form::Copula, false);
+            }
+        }
         // "password: X", "pwd=X", "password -> X"
-        let sep_len = if b[j..].starts_with("→".as_bytes()) {
+        let sep_len = if b[j..].starts_with("→".as_bytes()) || b[j..].starts_with("：".as_bytes())
+        {
             3
         } else if b[j..].starts_with(b":=")
             || b[j..].starts_with(b"->")
@@ -1489,7 +1632,7 @@ impl<'a> Scanner<'a> {
             return self.value(j + sep_len, kw, Form::Labelled, in_query);
         }
         // "password 'X'", "password `X`"
-        if j > kw_end && opening_quote(std::str::from_utf8(&b[j..]).unwrap_or("")).is_some() {
+        if j > kw_end && opening_quote(self.text.get(j..).unwrap_or("")).is_some() {
             if let Some((start, end)) = self.value(j, kw, Form::Copula, false) {
                 let closed_at = end
                     + b[end..]
@@ -1504,7 +1647,8 @@ impl<'a> Scanner<'a> {
         }
 
         // "password is X", "password for the VPN is X", "password to the wifi: X",
-        // "changed the password to X".
+        // "changed the password to X", "Passwort für das Intranet: X",
+        // "le mot de passe du compte est X", "password changed to X".
         let set_before = has_any_word(
             self.context_before(kw_start, 24),
             &[
@@ -1518,67 +1662,76 @@ impl<'a> Scanner<'a> {
             }
             let w_end = run_end(b, j, |c| !c.is_ascii_whitespace());
             let word = &lower[j..w_end];
-            let bare = word.strip_suffix(b":").unwrap_or(word);
+            let (bare, colon) = strip_colon(word);
             if words_seen == 0 && bare == b"to" && set_before {
                 return self.value(run_end(b, w_end, |c| c == b' '), kw, Form::Copula, false);
             }
+            if let Some((v, form)) = self.change_phrase(j) {
+                return self.value(v, kw, form, false);
+            }
             let possessive = bare == b"'s" || bare == "’s".as_bytes();
-            if matches!(bare, b"is" | b"was" | b"=" | b"remains") || (words_seen == 0 && possessive)
-            {
+            if is_copula(bare, hit.copulas) || (words_seen == 0 && possessive) {
                 // Fillers between the verb and the value.
                 let mut v = run_end(b, w_end, |c| c == b' ');
-                loop {
-                    let f_end = run_end(b, v, |c| c.is_ascii_alphabetic());
-                    let filler = &lower[v..f_end];
-                    let is_filler = matches!(
-                        filler,
-                        b"now"
-                            | b"still"
-                            | b"currently"
-                            | b"temporarily"
-                            | b"simply"
-                            | b"just"
-                            | b"set"
-                            | b"changed"
-                            | b"reset"
-                            | b"updated"
-                            | b"to"
-                            | b"literally"
-                            | b"actually"
-                    );
-                    if f_end > v && is_filler && b.get(f_end) == Some(&b' ') {
-                        v = run_end(b, f_end, |c| c == b' ');
-                    } else {
-                        break;
+                let mut labelled = colon;
+                if !colon {
+                    loop {
+                        let f_end = run_end(b, v, |c| c.is_ascii_alphabetic() || !c.is_ascii());
+                        let filler = &lower[v..f_end];
+                        if f_end > v && in_list(FILLERS, filler) && b.get(f_end) == Some(&b' ') {
+                            v = run_end(b, f_end, |c| c == b' ');
+                        } else {
+                            break;
+                        }
+                    }
+                    labelled = b.get(v) == Some(&b':');
+                    if labelled {
+                        v += 1;
                     }
                 }
-                let colon = b.get(v) == Some(&b':');
-                let v = if colon { v + 1 } else { v };
                 if kw == Keyword::Login {
                     return self.pair_secret(v);
                 }
-                let form = if colon { Form::Labelled } else { Form::Copula };
+                let form = if labelled {
+                    Form::Labelled
+                } else {
+                    Form::Copula
+                };
                 return self.value(v, kw, form, false);
             }
             let arrow = matches!(bare, b"->" | b"=>") || bare == "→".as_bytes();
-            if (word.ends_with(b":") || arrow) && words_seen > 0 {
+            if (colon || arrow) && words_seen > 0 {
                 if kw == Keyword::Login {
                     return self.pair_secret(w_end);
                 }
                 return self.value(w_end, kw, Form::Labelled, false);
             }
-            let first_ok = words_seen > 0
-                || matches!(
-                    bare,
-                    b"for" | b"to" | b"on" | b"of" | b"at" | b"in" | b"into"
-                );
-            if !first_ok || word.is_empty() {
+            let elided = [&b"d'"[..], "d’".as_bytes(), b"l'", "l’".as_bytes()]
+                .iter()
+                .any(|e| bare.starts_with(e));
+            let first_ok = words_seen > 0 || in_list(CONNECTORS, bare) || elided;
+            if !first_ok {
+                // "user: bob, password Harbour!Light7": a bare value right
+                // after the keyword, when a user name precedes it.
+                if words_seen == 0 && j > kw_end && kw != Keyword::Login {
+                    return self
+                        .value(j, kw, Form::Bare, false)
+                        .filter(|_| self.login_context(kw_start));
+                }
                 return None;
             }
-            // A sentence ends before any verb: no disclosure here.
-            if word
-                .iter()
-                .any(|c| matches!(c, b'.' | b'?' | b'!' | b',' | b';' | b'(' | b')'))
+            if word.is_empty() {
+                return None;
+            }
+            // A sentence ends before any verb: no disclosure here. (An
+            // ordinal such as "im 3. OG" does not end it.)
+            let ordinal = bare.len() > 1
+                && bare.ends_with(b".")
+                && bare[..bare.len() - 1].iter().all(u8::is_ascii_digit);
+            if !ordinal
+                && word
+                    .iter()
+                    .any(|c| matches!(c, b'.' | b'?' | b'!' | b',' | b';' | b'(' | b')'))
             {
                 return None;
             }
@@ -1590,9 +1743,85 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A change of password starting at word `j`: "changed to X", "has been
+    /// reset to X", "was updated → X", "wurde auf X geändert". Returns where
+    /// the value starts and how it was introduced.
+    fn change_phrase(&self, j: usize) -> Option<(usize, Form)> {
+        let b = self.b;
+        let lower = &self.lower;
+        let mut k = j;
+        let mut verb = false;
+        for _ in 0..5 {
+            let w_end = run_end(b, k, |c| !c.is_ascii_whitespace());
+            let (bare, colon) = strip_colon(&lower[k..w_end]);
+            let next = run_end(b, w_end, |c| c == b' ' || c == b'\t');
+            let form = if colon { Form::Labelled } else { Form::Copula };
+            let prep = in_list(CHANGE_PREPOSITIONS, bare);
+            if verb && prep {
+                return Some((next, form));
+            }
+            if in_list(CHANGE_VERBS, bare) {
+                if colon {
+                    // "Password reset: done" reports a status.
+                    return None;
+                }
+                verb = true;
+            } else if prep && k > j {
+                // The verb after the value: "wurde auf X geändert".
+                let v_end = run_end(b, next, |c| !c.is_ascii_whitespace());
+                let after = run_end(b, v_end, |c| c == b' ');
+                let a_end = run_end(b, after, |c| !c.is_ascii_whitespace());
+                let then = lower[after..a_end]
+                    .strip_suffix(b".")
+                    .unwrap_or(&lower[after..a_end]);
+                return in_list(CHANGE_VERBS, then).then_some((next, Form::Copula));
+            } else if !in_list(CHANGE_AUXILIARIES, bare) || colon {
+                return None;
+            }
+            if b.get(w_end) != Some(&b' ') {
+                return None;
+            }
+            k = next;
+        }
+        None
+    }
+
+    /// Whether a user name comes before a password keyword at `kw_start` on
+    /// its line: "user: bob, password …", "Login: ops@x.example / password …",
+    /// "email jane@x.example password …".
+    fn login_context(&self, kw_start: usize) -> bool {
+        let before = self.context_before(kw_start, 80);
+        let is_word_byte = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || !c.is_ascii();
+        // A label with its colon: "user: bob", "E-Mail = bob@x.example".
+        let mut offset = 0;
+        let mut labelled = false;
+        for w in before.split(|c| !is_word_byte(c)) {
+            let after = offset + w.len();
+            offset = after + 1;
+            if in_list(USER_LABELS, w) {
+                let rest = before.get(after..).unwrap_or_default().trim_ascii_start();
+                labelled |= matches!(rest.first(), Some(b':' | b'='));
+            }
+        }
+        // A label and a user name right before the keyword: "user jsmith pass …".
+        let mut last = before
+            .split(|c| c.is_ascii_whitespace() || matches!(c, b',' | b'/' | b'|' | b';'))
+            .filter(|w| !w.is_empty())
+            .rev();
+        let (value, label) = (last.next(), last.next());
+        let pair = matches!((label, value), (Some(l), Some(v))
+            if in_list(USER_LABELS, l) && !in_list(USER_LABELS, v));
+        let joined = before
+            .trim_ascii_end()
+            .last()
+            .is_some_and(|c| matches!(c, b'/' | b',' | b'|' | b';'));
+        labelled || pair || (joined && before.contains(&b'@'))
+    }
+
     /// The second half of "user / secret" or "user:secret" after `from`.
     fn pair_secret(&self, from: usize) -> Option<(usize, usize)> {
         let b = self.b;
+        let lower = &self.lower;
         let user = run_end(b, from, |c| c == b' ' || c == b'\t');
         let user_end = run_end(b, user, |c| {
             !c.is_ascii_whitespace() && c != b'/' && c != b':' && c != b','
@@ -1600,11 +1829,30 @@ impl<'a> Scanner<'a> {
         if user_end == user {
             return None;
         }
+        // "user: m.varga@x.example, pass: …": a label, not a user name; the
+        // password keyword further on speaks for itself.
+        if b.get(user_end) == Some(&b':') && in_list(USER_LABELS, &lower[user..user_end]) {
+            return None;
+        }
         let mut k = run_end(b, user_end, |c| c == b' ');
         if !matches!(b.get(k), Some(b'/' | b':' | b'|')) {
             return None;
         }
         k += 1;
+        // "ops@x.example / password Harbour!Light7"
+        let v = run_end(b, k, |c| c == b' ' || c == b'\t');
+        if let Some(hit) = keyword_at(lower, v)
+            .filter(|h| matches!(h.kw, Keyword::Password | Keyword::Pwd | Keyword::Pass))
+        {
+            let after = run_end(b, hit.end, |c| c == b' ' || c == b'\t');
+            return match b.get(after) {
+                Some(b':' | b'=') => {
+                    self.value(after + 1, Keyword::Password, Form::Labelled, false)
+                }
+                _ if after > hit.end => self.value(after, Keyword::Password, Form::Bare, false),
+                _ => None,
+            };
+        }
         self.value(k, Keyword::Password, Form::Copula, false)
     }
 
@@ -1624,7 +1872,7 @@ impl<'a> Scanner<'a> {
         if form == Form::Labelled && b.get(v) == Some(&b'\n') {
             v = run_end(b, v + 1, |c| c == b' ' || c == b'\t');
         }
-        let text_rest = std::str::from_utf8(&b[v..]).ok()?;
+        let text_rest = self.text.get(v..)?;
         let (start, end, quoted) = if let Some((open_len, close)) = opening_quote(text_rest) {
             let inner = &text_rest[open_len..];
             let line_end = inner.find('\n').unwrap_or(inner.len()).min(128);
@@ -1639,7 +1887,14 @@ impl<'a> Scanner<'a> {
             if end > v && b[end - 1] == b':' {
                 return None;
             }
-            let mut s = std::str::from_utf8(&b[v..end]).ok()?;
+            let mut s = self.text.get(v..end)?;
+            // Chinese, Japanese or Korean text right after a Latin value
+            // is the sentence going on ("Hunter22です").
+            if let Some((p, _)) = s.char_indices().find(|&(_, c)| is_cjk(c)) {
+                if p > 0 {
+                    s = &s[..p];
+                }
+            }
             loop {
                 let t = s
                     .trim_end_matches(['.', ',', ':', '?', '"', '\'', '`', '”', '’', '»', ']', '}'])
@@ -1651,8 +1906,62 @@ impl<'a> Scanner<'a> {
             }
             (v, v + s.len(), false)
         };
-        let value = std::str::from_utf8(&b[start..end]).ok()?;
-        plausible_secret(value, kw, form, quoted).then_some((start, end))
+        let value = self.text.get(start..end)?;
+        // "Passwort: siehe Tresor", "mot de passe : voir le coffre": a plain
+        // word that starts a sentence is not a password.
+        let sentence_goes_on = !quoted
+            && value.chars().all(char::is_alphabetic)
+            && value.chars().skip(1).all(char::is_lowercase)
+            && b.get(end) == Some(&b' ')
+            && self
+                .text
+                .get(end..)
+                .and_then(|t| t.trim_start_matches(' ').chars().next())
+                .is_some_and(char::is_alphanumeric);
+        (!sentence_goes_on && plausible_secret(value, kw, form, quoted)).then_some((start, end))
+    }
+
+    /// Passwords in connection strings and URLs:
+    /// `postgres://app:S3cret@db.internal:5432/app`.
+    fn url_passwords(&self, out: &mut Vec<Cand>) {
+        let b = self.b;
+        let mut from = 0;
+        while let Some(i) = find(b, b"://", from) {
+            from = i + 3;
+            let scheme_len = b[..i]
+                .iter()
+                .rev()
+                .take_while(|&&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+                .count();
+            if scheme_len == 0 || !b[i - scheme_len].is_ascii_alphabetic() {
+                continue;
+            }
+            let auth_end = run_end(b, i + 3, |c| {
+                !c.is_ascii_whitespace()
+                    && !matches!(
+                        c,
+                        b'/' | b'?' | b'"' | b'\'' | b'`' | b'<' | b'>' | b'\\' | b'(' | b')'
+                    )
+            });
+            from = auth_end.max(from);
+            let auth = &b[i + 3..auth_end];
+            let Some(at) = auth.iter().rposition(|&c| c == b'@') else {
+                continue;
+            };
+            let Some(colon) = auth[..at].iter().position(|&c| c == b':') else {
+                continue;
+            };
+            let (start, end) = (i + 3 + colon + 1, i + 3 + at);
+            let Some(password) = self.text.get(start..end) else {
+                continue;
+            };
+            let vendor_token = out
+                .iter()
+                .any(|c| matches!(c.variant, Variant::Vendor(_)) && c.start < end && c.end > start);
+            if password.chars().count() >= 3 && !placeholder(password) && !vendor_token {
+                out.push(Cand::new(FindingKind::Password, start, end).with(Variant::UrlPassword));
+            }
+        }
     }
 
     /// Long random-looking tokens.
@@ -1713,6 +2022,12 @@ impl<'a> Scanner<'a> {
         if quiet.iter().any(|&(s, e)| start < e && end > s)
             || NON_SECRET_PREFIXES.iter().any(|p| tok.starts_with(p))
             || identifier_like(tok)
+            // Subresource-integrity and other prefixed digests ("sha384-…").
+            || DIGEST_PREFIXES.iter().any(|p| self.lower[start..].starts_with(p))
+            // Documentation samples ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").
+            || find(tok, b"EXAMPLE", 0).is_some()
+            // Base64 of readable JSON: a pagination cursor, saved settings.
+            || encoded_json_without_secrets(tok)
         {
             return;
         }
@@ -1732,7 +2047,22 @@ impl<'a> Scanner<'a> {
         }
         let before = self.context_before(start, 48);
         if before.ends_with(b"base64,")
-            || has_any_word(before, &["public", "publishable", "site key"])
+            || has_any_word(
+                before,
+                &[
+                    "public",
+                    "publishable",
+                    "site key",
+                    "publique",
+                    "pública",
+                    "público",
+                    "öffentliche",
+                    "öffentlicher",
+                    "öffentlichen",
+                    "pubblica",
+                    "publieke",
+                ],
+            )
         {
             return;
         }
@@ -1781,6 +2111,10 @@ impl<'a> Scanner<'a> {
         }
     }
 }
+
+/// Digests written with their algorithm ("sha384-oqVuAfXR…" in an
+/// `integrity` attribute): checksums, not secrets.
+const DIGEST_PREFIXES: &[&[u8]] = &[b"sha1-", b"sha256-", b"sha384-", b"sha512-", b"md5-"];
 
 /// Query parameters whose values are secrets.
 const QUERY_SECRET_NAMES: &[&str] = &[
@@ -1835,6 +2169,316 @@ const NON_SECRET_PREFIXES: &[&[u8]] = &[
     b"ii_",
     b"il_",
 ];
+
+/// The characters a vendor token's body is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Hexadecimal digits, either case.
+    Hex,
+    /// ASCII letters and digits.
+    Alnum,
+    /// Lower-case ASCII letters and digits.
+    LowerAlnum,
+    /// Letters, digits, `-` and `_` (base64url).
+    Url,
+    /// Base64url with `.` separating its parts.
+    Dotted,
+    /// Upper-case letters and digits.
+    Upper,
+}
+
+impl Body {
+    fn has(self, c: u8) -> bool {
+        match self {
+            Self::Hex => c.is_ascii_hexdigit(),
+            Self::Alnum => c.is_ascii_alphanumeric(),
+            Self::LowerAlnum => c.is_ascii_lowercase() || c.is_ascii_digit(),
+            Self::Url => is_b64url(c),
+            Self::Dotted => is_b64url(c) || c == b'.',
+            Self::Upper => c.is_ascii_uppercase() || c.is_ascii_digit(),
+        }
+    }
+}
+
+/// A credential recognised by its vendor's documented prefix and shape.
+#[derive(Debug)]
+struct VendorToken {
+    prefix: &'static str,
+    body: Body,
+    /// Allowed body lengths, in bytes.
+    min: usize,
+    max: usize,
+    /// A word that must appear on the same line, when the shape alone is
+    /// also used for identifiers.
+    context: Option<&'static str>,
+    explanation: &'static str,
+    advice: &'static str,
+}
+
+const fn vendor(
+    prefix: &'static str,
+    body: Body,
+    min: usize,
+    max: usize,
+    explanation: &'static str,
+    advice: &'static str,
+) -> VendorToken {
+    VendorToken {
+        prefix,
+        body,
+        min,
+        max,
+        context: None,
+        explanation,
+        advice,
+    }
+}
+
+const GITLAB: (&str, &str) = (
+    "This looks like a GitLab access token.",
+    "It can give access to your GitLab projects and pipelines. If it is sent, revoke it in GitLab's access token settings; share it through a secrets manager.",
+);
+const SLACK_APP: (&str, &str) = (
+    "This looks like a Slack app-level token (xapp-).",
+    "It lets anyone connect to your Slack app's events. If it is sent, revoke it in your Slack app's settings; keep tokens in a secrets manager.",
+);
+const SHOPIFY: (&str, &str) = (
+    "This looks like a Shopify app access token or shared secret.",
+    "It can read and change your store's orders, products and customers. If it is sent, rotate it in the Shopify admin; share it through a secrets manager.",
+);
+const DIGITALOCEAN: (&str, &str) = (
+    "This looks like a DigitalOcean access token.",
+    "It can create, change and delete resources in your DigitalOcean account. If it is sent, revoke it under API → Tokens; share it through a secrets manager.",
+);
+const OPENAI: (&str, &str) = (
+    "This looks like an AI service API key (sk-…), as issued by OpenAI and similar services.",
+    "Anyone who has it can use the service on your account and run up costs. If it is sent, revoke it in the provider's API key settings; share it through a secrets manager.",
+);
+const GRAFANA: (&str, &str) = (
+    "This looks like a Grafana service account or Cloud access token.",
+    "It can read and change your dashboards and data sources. If it is sent, revoke it in Grafana's administration settings; share it through a secrets manager.",
+);
+const NOTION: (&str, &str) = (
+    "This looks like a Notion integration secret.",
+    "It gives access to every page shared with the integration. If it is sent, regenerate it in Notion's integration settings; share it through a secrets manager.",
+);
+const SQUARE: (&str, &str) = (
+    "This looks like a Square access token or application secret.",
+    "It can take payments and read customer data. If it is sent, revoke it in the Square developer dashboard; share it through a secrets manager.",
+);
+const SENTRY: (&str, &str) = (
+    "This looks like a Sentry auth token.",
+    "It can read your error reports and change your projects. If it is sent, revoke it in Sentry's settings; share it through a secrets manager.",
+);
+const HUBSPOT: (&str, &str) = (
+    "This looks like a HubSpot private app token.",
+    "It can read and change your CRM data. If it is sent, rotate it in the private app's settings in HubSpot; share it through a secrets manager.",
+);
+
+/// Vendor tokens, most specific prefix first.
+const VENDORS: &[VendorToken] = &[
+    vendor(
+        "key-",
+        Body::LowerAlnum,
+        32,
+        32,
+        "This looks like a Mailgun API key.",
+        "It can send email in your domain's name and read your sending logs. If it is sent, rotate it in Mailgun's API security settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "SG.",
+        Body::Dotted,
+        60,
+        80,
+        "This looks like a SendGrid API key.",
+        "It can send email in your company's name. If it is sent, delete it in SendGrid's API key settings and create a new one; share it through a secrets manager.",
+    ),
+    vendor("glpat-", Body::Url, 20, 80, GITLAB.0, GITLAB.1),
+    vendor("gldt-", Body::Url, 20, 80, GITLAB.0, GITLAB.1),
+    vendor("glrt-", Body::Url, 20, 80, GITLAB.0, GITLAB.1),
+    vendor("glptt-", Body::Hex, 40, 40, GITLAB.0, GITLAB.1),
+    vendor("gloas-", Body::Url, 20, 80, GITLAB.0, GITLAB.1),
+    vendor(
+        "npm_",
+        Body::Alnum,
+        36,
+        36,
+        "This looks like an npm access token.",
+        "It can publish packages in your name. If it is sent, revoke it with `npm token revoke` or on npmjs.com; share it through a secrets manager.",
+    ),
+    vendor("xapp-", Body::Url, 30, 200, SLACK_APP.0, SLACK_APP.1),
+    vendor("shpat_", Body::Hex, 32, 32, SHOPIFY.0, SHOPIFY.1),
+    vendor("shpss_", Body::Hex, 32, 32, SHOPIFY.0, SHOPIFY.1),
+    vendor("shpca_", Body::Hex, 32, 32, SHOPIFY.0, SHOPIFY.1),
+    vendor("shppa_", Body::Hex, 32, 32, SHOPIFY.0, SHOPIFY.1),
+    VendorToken {
+        context: Some("twilio"),
+        ..vendor(
+            "AC",
+            Body::Hex,
+            32,
+            32,
+            "This looks like a Twilio account SID; with the account's auth token it gives full access.",
+            "Keep it together with the auth token out of chat. If the auth token was shared too, rotate it in the Twilio console; share credentials through a secrets manager.",
+        )
+    },
+    vendor(
+        "SK",
+        Body::Hex,
+        32,
+        32,
+        "This looks like a Twilio API key SID.",
+        "With its secret it can send messages and make calls on your Twilio account. If it is sent, delete the key in the Twilio console; share credentials through a secrets manager.",
+    ),
+    vendor("dop_v1_", Body::Hex, 64, 64, DIGITALOCEAN.0, DIGITALOCEAN.1),
+    vendor("doo_v1_", Body::Hex, 64, 64, DIGITALOCEAN.0, DIGITALOCEAN.1),
+    vendor("dor_v1_", Body::Hex, 64, 64, DIGITALOCEAN.0, DIGITALOCEAN.1),
+    vendor(
+        "hf_",
+        Body::Alnum,
+        30,
+        40,
+        "This looks like a Hugging Face access token.",
+        "It can read your private models and datasets and, with write access, change them. If it is sent, invalidate it in your Hugging Face settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "sk-ant-",
+        Body::Url,
+        32,
+        200,
+        "This looks like an Anthropic API key.",
+        "Anyone who has it can use the API on your account and run up costs. If it is sent, revoke it in the Anthropic console; share it through a secrets manager.",
+    ),
+    vendor("sk-proj-", Body::Url, 40, 200, OPENAI.0, OPENAI.1),
+    vendor("sk-svcacct-", Body::Url, 40, 200, OPENAI.0, OPENAI.1),
+    vendor("sk-admin-", Body::Url, 40, 200, OPENAI.0, OPENAI.1),
+    vendor("sk-", Body::Alnum, 32, 64, OPENAI.0, OPENAI.1),
+    vendor(
+        "pypi-",
+        Body::Url,
+        50,
+        300,
+        "This looks like a PyPI API token.",
+        "It can upload new versions of your Python packages. If it is sent, remove it in your PyPI account settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "dckr_pat_",
+        Body::Url,
+        20,
+        60,
+        "This looks like a Docker Hub access token.",
+        "It can push and pull your images. If it is sent, delete it in Docker Hub's security settings; share it through a secrets manager.",
+    ),
+    vendor("glsa_", Body::Url, 32, 60, GRAFANA.0, GRAFANA.1),
+    vendor("glc_", Body::Url, 32, 200, GRAFANA.0, GRAFANA.1),
+    vendor(
+        "lin_api_",
+        Body::Alnum,
+        40,
+        40,
+        "This looks like a Linear API key.",
+        "It can read and change your team's issues. If it is sent, revoke it in Linear's API settings; share it through a secrets manager.",
+    ),
+    vendor("ntn_", Body::Alnum, 40, 60, NOTION.0, NOTION.1),
+    vendor("secret_", Body::Alnum, 43, 43, NOTION.0, NOTION.1),
+    vendor(
+        "dapi",
+        Body::Hex,
+        32,
+        32,
+        "This looks like a Databricks access token.",
+        "It can run jobs and read data in your workspace. If it is sent, revoke it in the Databricks user settings; share it through a secrets manager.",
+    ),
+    vendor("sq0atp-", Body::Url, 22, 22, SQUARE.0, SQUARE.1),
+    vendor("sq0csp-", Body::Url, 43, 43, SQUARE.0, SQUARE.1),
+    vendor(
+        "PMAK-",
+        Body::Url,
+        55,
+        65,
+        "This looks like a Postman API key.",
+        "It can read your workspaces, collections and their saved secrets. If it is sent, revoke it in Postman's API key settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "figd_",
+        Body::Url,
+        35,
+        60,
+        "This looks like a Figma personal access token.",
+        "It can read your Figma files. If it is sent, revoke it in Figma's account settings; share it through a secrets manager.",
+    ),
+    vendor("sntrys_", Body::Url, 50, 400, SENTRY.0, SENTRY.1),
+    vendor("sntryu_", Body::Hex, 64, 64, SENTRY.0, SENTRY.1),
+    vendor(
+        "NRAK-",
+        Body::Upper,
+        27,
+        27,
+        "This looks like a New Relic user API key.",
+        "It can read your monitoring data and change your account's configuration. If it is sent, delete it in New Relic's API key settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "hvs.",
+        Body::Url,
+        24,
+        200,
+        "This looks like a HashiCorp Vault token.",
+        "It unlocks whatever secrets its policy allows. If it is sent, revoke it with `vault token revoke`; let people log in to Vault themselves instead.",
+    ),
+    vendor(
+        "pul-",
+        Body::Hex,
+        40,
+        40,
+        "This looks like a Pulumi access token.",
+        "It can change your infrastructure stacks and read their secrets. If it is sent, delete it in the Pulumi console; share it through a secrets manager.",
+    ),
+    vendor(
+        "AGE-SECRET-KEY-1",
+        Body::Upper,
+        58,
+        58,
+        "This looks like an age secret key.",
+        "It decrypts everything encrypted for its public key. If it is sent, create a new key and re-encrypt your files for it.",
+    ),
+    vendor(
+        "ATATT",
+        Body::Url,
+        100,
+        300,
+        "This looks like an Atlassian API token.",
+        "It can act as you in Jira, Confluence and Bitbucket. If it is sent, revoke it in your Atlassian account's security settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "rubygems_",
+        Body::Hex,
+        48,
+        48,
+        "This looks like a RubyGems API key.",
+        "It can publish versions of your gems. If it is sent, remove it in your RubyGems account settings; share it through a secrets manager.",
+    ),
+    vendor(
+        "ya29.",
+        Body::Url,
+        50,
+        500,
+        "This looks like a Google OAuth access token.",
+        "Until it expires, anyone holding it can call Google APIs as the signed-in account. Share how to obtain a token, not the token itself.",
+    ),
+    vendor("pat-na1-", Body::Url, 36, 36, HUBSPOT.0, HUBSPOT.1),
+    vendor("pat-eu1-", Body::Url, 36, 36, HUBSPOT.0, HUBSPOT.1),
+];
+
+/// Whether some vendor prefix starts with this byte.
+const VENDOR_FIRST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < VENDORS.len() {
+        table[VENDORS[i].prefix.as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Common English letter pairs, as a bit set per first letter.
 const COMMON_BIGRAMS: [u32; 26] = bigram_table(
@@ -1895,16 +2539,26 @@ fn random_like(tok: &[u8]) -> bool {
 
 /// Whether a token is made of separated parts that each read as a word, a
 /// number or a short code: "Q3_Revenue_Report_2024_FINAL_v2",
-/// "feature/PAY-2231-add-refund-reason".
+/// "feature/PAY-2231-add-refund-reason". In a path
+/// ("uploads/2024/09/293bef16-…/IMG_4471") a part may also be hexadecimal:
+/// an object id or a UUID, one of many things a path names.
 fn identifier_like(tok: &[u8]) -> bool {
     let several = tok.iter().any(|c| !c.is_ascii_alphanumeric());
+    let path = tok.contains(&b'/');
     several
         && tok.split(|c| !c.is_ascii_alphanumeric()).all(|seg| {
             let (share, pairs) = english_pairs(seg);
+            let hex = seg
+                .iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+                || seg
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
             seg.len() <= 4
                 || seg.iter().all(u8::is_ascii_digit)
                 || (pairs >= 3 && share >= 0.75)
                 || wordiness(seg) >= 0.6
+                || (path && hex)
         })
 }
 
@@ -1939,11 +2593,74 @@ fn wordiness(tok: &[u8]) -> f64 {
     word_chars as f64 / tok.len() as f64
 }
 
+/// Whether a vendor token's body reads as random: letters and digits mixed
+/// (or both cases of letters), and not a chain of words.
+fn vendor_body_random(body: Body, tok: &[u8]) -> bool {
+    let letters = tok.iter().any(u8::is_ascii_alphabetic);
+    let digits = tok.iter().any(u8::is_ascii_digit);
+    match body {
+        Body::Hex | Body::Upper | Body::LowerAlnum => {
+            letters && digits && entropy(tok) >= 3.0 && wordiness(tok) < 0.6
+        }
+        Body::Alnum | Body::Url | Body::Dotted => {
+            // Hex-heavy bodies have few letter pairs to judge by.
+            let (share, pairs) = english_pairs(tok);
+            classes(tok) >= 2
+                && entropy(tok) >= 3.5
+                && (pairs < 4 || share < 0.8)
+                && wordiness(tok) < 0.6
+                && !identifier_like(tok)
+        }
+    }
+}
+
 /// How many of upper case, lower case and digits a token uses.
 fn classes(tok: &[u8]) -> usize {
     usize::from(tok.iter().any(u8::is_ascii_uppercase))
         + usize::from(tok.iter().any(u8::is_ascii_lowercase))
         + usize::from(tok.iter().any(u8::is_ascii_digit))
+}
+
+/// Whether a base64 or base64url token decodes to a JSON object or array
+/// none of whose keys names a secret: encoded data such as a pagination
+/// cursor (`{"page":2}`) or saved settings, not a key. (A JWT's header
+/// carries "alg" and is found by the JWT scanner.)
+fn encoded_json_without_secrets(tok: &[u8]) -> bool {
+    if !tok.starts_with(b"ey") && !tok.starts_with(b"W3") && !tok.starts_with(b"WyJ") {
+        return false;
+    }
+    let Some(json) = b64url_decode(tok) else {
+        return false;
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&json) else {
+        return false;
+    };
+    fn secret_key(v: &serde_json::Value) -> bool {
+        const NAMES: &[&str] = &[
+            "alg",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "pwd",
+            "auth",
+            "key",
+            "credential",
+            "signature",
+            "session",
+            "cookie",
+            "private",
+        ];
+        match v {
+            serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
+                let k = k.to_ascii_lowercase();
+                NAMES.iter().any(|n| k.contains(n)) || secret_key(v)
+            }),
+            serde_json::Value::Array(a) => a.iter().any(secret_key),
+            _ => false,
+        }
+    }
+    (value.is_object() || value.is_array()) && !secret_key(&value)
 }
 
 /// URLs as (start, end, start of query or fragment).
@@ -2034,11 +2751,12 @@ fn opening_quote(s: &str) -> Option<(usize, char)> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keyword {
-    /// "password", "passwd", "passcode", "Passwort"…
+    /// "password", "passwd", "passcode", "Passwort", "mot de passe"…
     Password,
-    /// "pwd", "pw"
+    /// "pwd", "pw", "mdp"
     Pwd,
-    /// "pass": also a boarding pass, a day pass, a verb.
+    /// "pass" (also a boarding pass, a day pass, a verb), "clave" (also a
+    /// key): the value must look like a password.
     Pass,
     /// "PIN", "PIN code": the value must be digits.
     Pin,
@@ -2046,62 +2764,493 @@ enum Keyword {
     Login,
 }
 
-/// A password keyword at `i` of the lower-cased text, and where it ends.
-fn keyword_at(lower: &[u8], i: usize) -> Option<(Keyword, usize)> {
-    const KEYWORDS: &[(&str, Keyword)] = &[
-        ("passwords", Keyword::Password),
-        ("password", Keyword::Password),
-        ("passwort", Keyword::Password),
-        ("passwd", Keyword::Password),
-        ("passcode", Keyword::Password),
-        ("passphrase", Keyword::Password),
-        ("pass phrase", Keyword::Password),
-        ("passord", Keyword::Password),
-        ("pwd", Keyword::Pwd),
-        ("pw", Keyword::Pwd),
-        ("pass", Keyword::Pass),
-        ("pin number", Keyword::Pin),
-        ("pin code", Keyword::Pin),
-        ("pincode", Keyword::Pin),
-        ("pin", Keyword::Pin),
-        ("contraseña", Keyword::Password),
-        ("contrasena", Keyword::Password),
-        ("mot de passe", Keyword::Password),
-        ("wachtwoord", Keyword::Password),
-        ("senha", Keyword::Password),
-        ("lösenord", Keyword::Password),
-        ("hasło", Keyword::Password),
-        ("kennwort", Keyword::Password),
-        ("salasana", Keyword::Password),
-        ("credentials", Keyword::Login),
-        ("creds", Keyword::Login),
-        ("login", Keyword::Login),
-        ("log-in", Keyword::Login),
-        ("user/pass", Keyword::Login),
-        ("user/password", Keyword::Login),
-        ("username/password", Keyword::Login),
-        ("user / pass", Keyword::Login),
-        ("username / password", Keyword::Login),
-    ];
+/// A word for password, as written in the ASCII-lower-cased text.
+#[derive(Debug, Clone, Copy)]
+struct KeywordDef {
+    word: &'static str,
+    kw: Keyword,
+    /// Verbs meaning "is" that only this word's language uses ("er" in
+    /// Danish and Norwegian, "on" in Finnish, "to" in Polish); the
+    /// unambiguous ones of every language are in [`COPULAS`].
+    copulas: &'static [&'static str],
+    /// Also the last part of a compound word ("Routerpasswort").
+    compound: bool,
+    /// Written without spaces around it (Chinese, Japanese, Korean).
+    joined: bool,
+}
+
+const fn kw(word: &'static str, kw: Keyword) -> KeywordDef {
+    KeywordDef {
+        word,
+        kw,
+        copulas: &[],
+        compound: false,
+        joined: false,
+    }
+}
+
+/// A password word that also ends compound words, with its language's own
+/// copulas.
+const fn compound(word: &'static str, copulas: &'static [&'static str]) -> KeywordDef {
+    KeywordDef {
+        copulas,
+        compound: true,
+        ..kw(word, Keyword::Password)
+    }
+}
+
+const fn joined(word: &'static str) -> KeywordDef {
+    KeywordDef {
+        joined: true,
+        ..kw(word, Keyword::Password)
+    }
+}
+
+const DANISH_NORWEGIAN: &[&str] = &["er", "var"];
+const SWEDISH: &[&str] = &["var"];
+const FINNISH: &[&str] = &["on", "oli"];
+const POLISH: &[&str] = &["to"];
+const CZECH: &[&str] = &["je"];
+
+/// Words for password, longest first where one starts another.
+const KEYWORDS: &[KeywordDef] = &[
+    kw("passwords", Keyword::Password),
+    compound("password", &[]),
+    compound("passwort", &[]),
+    compound("passwd", &[]),
+    kw("passcode", Keyword::Password),
+    kw("passphrase", Keyword::Password),
+    kw("pass phrase", Keyword::Password),
+    compound("passordet", DANISH_NORWEGIAN),
+    compound("passord", DANISH_NORWEGIAN),
+    kw("pwd", Keyword::Pwd),
+    kw("pw", Keyword::Pwd),
+    kw("mdp", Keyword::Pwd),
+    kw("pass", Keyword::Pass),
+    kw("pin number", Keyword::Pin),
+    kw("pin code", Keyword::Pin),
+    kw("pincode", Keyword::Pin),
+    kw("pin", Keyword::Pin),
+    kw("contraseña", Keyword::Password),
+    kw("contrasena", Keyword::Password),
+    kw("contrasenya", Keyword::Password),
+    kw("clave", Keyword::Pass),
+    kw("mot de passe", Keyword::Password),
+    compound("wachtwoord", &[]),
+    kw("senha", Keyword::Password),
+    kw("parola d'ordine", Keyword::Password),
+    kw("parola d’ordine", Keyword::Password),
+    KeywordDef {
+        copulas: POLISH,
+        ..kw("hasło", Keyword::Password)
+    },
+    KeywordDef {
+        copulas: POLISH,
+        ..kw("haslo", Keyword::Password)
+    },
+    KeywordDef {
+        copulas: CZECH,
+        ..kw("heslo", Keyword::Password)
+    },
+    compound("lösenordet", SWEDISH),
+    compound("lösenord", SWEDISH),
+    compound("losenord", SWEDISH),
+    compound("kennwort", &[]),
+    compound("adgangskoden", DANISH_NORWEGIAN),
+    compound("adgangskode", DANISH_NORWEGIAN),
+    compound("kodeordet", DANISH_NORWEGIAN),
+    compound("kodeord", DANISH_NORWEGIAN),
+    compound("salasana", FINNISH),
+    kw("jelszó", Keyword::Password),
+    kw("şifresi", Keyword::Password),
+    kw("şifre", Keyword::Password),
+    kw("пароль", Keyword::Password),
+    kw("Пароль", Keyword::Password),
+    kw("ПАРОЛЬ", Keyword::Password),
+    joined("パスワード"),
+    joined("密码"),
+    joined("密碼"),
+    joined("비밀번호"),
+    kw("credentials", Keyword::Login),
+    kw("creds", Keyword::Login),
+    kw("login", Keyword::Login),
+    kw("log-in", Keyword::Login),
+    kw("user/pass", Keyword::Login),
+    kw("user/password", Keyword::Login),
+    kw("username/password", Keyword::Login),
+    kw("user / pass", Keyword::Login),
+    kw("username / password", Keyword::Login),
+];
+
+/// For each first byte, the keywords (as bits of their index in
+/// [`KEYWORDS`]) that start with it: all of them, and those that also end
+/// compound words.
+const KEYWORD_MASKS: [[u128; 256]; 2] = {
+    assert!(KEYWORDS.len() <= 128);
+    let mut table = [[0u128; 256]; 2];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let first = KEYWORDS[i].word.as_bytes()[0] as usize;
+        table[0][first] |= 1 << i;
+        if KEYWORDS[i].compound {
+            table[1][first] |= 1 << i;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The keywords in `mask`, in table order.
+fn keywords_in(mut mask: u128) -> impl Iterator<Item = &'static KeywordDef> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let i = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        KEYWORDS.get(i)
+    })
+}
+
+/// A password keyword found in the text.
+#[derive(Debug, Clone, Copy)]
+struct KwHit {
+    kw: Keyword,
+    start: usize,
+    end: usize,
+    copulas: &'static [&'static str],
+    joined: bool,
+}
+
+/// Whether a keyword may end at `end`: not inside a longer word
+/// ("passport", "password_min_length", "Password-protected").
+fn keyword_end_ok(lower: &[u8], end: usize) -> bool {
+    match lower.get(end) {
+        Some(c) if c.is_ascii_alphanumeric() || *c == b'_' || !c.is_ascii() => false,
+        Some(b'-') => !lower.get(end + 1).is_some_and(u8::is_ascii_alphabetic),
+        _ => true,
+    }
+}
+
+/// A password word that ends a compound word at `i` of the lower-cased text.
+fn compound_at(lower: &[u8], i: usize) -> Option<KwHit> {
     let rest = &lower[i..];
-    for &(word, kw) in KEYWORDS {
-        let word = word.as_bytes();
+    let mask = rest
+        .first()
+        .map_or(0, |&c| KEYWORD_MASKS[1][usize::from(c)]);
+    keywords_in(mask).find_map(|def| {
+        let word = def.word.as_bytes();
+        let end = i + word.len();
+        (rest.starts_with(word) && keyword_end_ok(lower, end)).then_some(KwHit {
+            kw: def.kw,
+            start: i,
+            end,
+            copulas: def.copulas,
+            joined: false,
+        })
+    })
+}
+
+/// A password keyword at `i` of the lower-cased text.
+fn keyword_at(lower: &[u8], i: usize) -> Option<KwHit> {
+    let rest = &lower[i..];
+    let mask = rest
+        .first()
+        .map_or(0, |&c| KEYWORD_MASKS[0][usize::from(c)]);
+    for def in keywords_in(mask) {
+        let word = def.word.as_bytes();
         if !rest.starts_with(word) {
             continue;
         }
         let end = i + word.len();
-        match lower.get(end) {
-            Some(c) if c.is_ascii_alphanumeric() || *c == b'_' || !c.is_ascii() => continue,
-            Some(b'-') if lower.get(end + 1).is_some_and(u8::is_ascii_alphabetic) => continue,
-            _ => {}
+        if !def.joined && !keyword_end_ok(lower, end) {
+            continue;
         }
         if word == b"passwords" {
             // "passwords:" introduces several; not a single disclosure.
             return None;
         }
-        return Some((kw, end));
+        return Some(KwHit {
+            kw: def.kw,
+            start: i,
+            end,
+            copulas: def.copulas,
+            joined: def.joined,
+        });
     }
     None
+}
+
+/// Verbs meaning "is" after a password keyword ("the password is X",
+/// "Das Passwort lautet X", "le mot de passe est X", "la contraseña es X").
+const COPULAS: &[&str] = &[
+    "is", "was", "=", "remains", "ist", "war", "lautet", "lautete", "heißt", "heisst", "bleibt",
+    "est", "était", "reste", "es", "era", "sigue", "é", "è", "är", "jest", "wynosi", "luidt",
+    "blijft",
+];
+
+/// The same, written onto a keyword in Chinese, Japanese or Korean.
+const JOINED_COPULAS: &[&str] = &["は", "是", "为", "為", "는", "은"];
+
+fn is_copula(word: &[u8], own: &[&str]) -> bool {
+    in_list(COPULAS, word) || in_list(own, word)
+}
+
+/// Words that may come between "is" and the value ("is now X", "ist
+/// jetzt X", "est toujours X").
+const FILLERS: &[&str] = &[
+    "now",
+    "still",
+    "currently",
+    "temporarily",
+    "simply",
+    "just",
+    "set",
+    "changed",
+    "reset",
+    "updated",
+    "to",
+    "literally",
+    "actually",
+    "since",
+    "yesterday",
+    "today",
+    "jetzt",
+    "seit",
+    "gestern",
+    "heute",
+    "ab",
+    "sofort",
+    "depuis",
+    "hier",
+    "aujourd'hui",
+    "desde",
+    "ayer",
+    "hoy",
+    "sinds",
+    "gisteren",
+    "vandaag",
+    "vanaf",
+    "nun",
+    "noch",
+    "immer",
+    "aktuell",
+    "weiterhin",
+    "vorübergehend",
+    "maintenant",
+    "toujours",
+    "désormais",
+    "actuellement",
+    "ahora",
+    "todavía",
+    "aún",
+    "actualmente",
+    "nu",
+    "nog",
+    "steeds",
+    "tijdelijk",
+    "agora",
+    "ainda",
+    "atualmente",
+    "ora",
+    "ancora",
+    "adesso",
+    "teraz",
+    "nadal",
+    "wciąż",
+    "fortfarande",
+    "nå",
+    "stadig",
+    "fortsatt",
+    "nyt",
+    "edelleen",
+];
+
+/// Words that may follow a keyword before its verb: "password for the VPN
+/// is", "Passwort für das Intranet:", "mot de passe du compte est",
+/// "contraseña del router es", "wachtwoord van de mailbox:".
+const CONNECTORS: &[&str] = &[
+    "for",
+    "to",
+    "on",
+    "of",
+    "at",
+    "in",
+    "into",
+    "für",
+    "fürs",
+    "zum",
+    "zur",
+    "vom",
+    "von",
+    "des",
+    "der",
+    "bei",
+    "im",
+    "am",
+    "du",
+    "de",
+    "pour",
+    "del",
+    "para",
+    "en",
+    "van",
+    "voor",
+    "bij",
+    "op",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "no",
+    "na",
+    "di",
+    "della",
+    "dello",
+    "dei",
+    "per",
+    "nel",
+    "sul",
+    "dla",
+    "för",
+    "till",
+    "på",
+    "til",
+    // Adjectives written after the noun: "la contraseña nueva es X".
+    "nueva",
+    "nuevo",
+    "nouveau",
+    "nouvelle",
+    "nuovo",
+    "nuova",
+    "nova",
+    "novo",
+    "actual",
+    "actuel",
+    "actuelle",
+    "temporal",
+    "temporaire",
+    "provisoire",
+    "provisional",
+    "provisória",
+    "provvisoria",
+    "temporanea",
+];
+
+/// Verbs of changing a password ("changed to X").
+const CHANGE_VERBS: &[&str] = &[
+    "changed",
+    "reset",
+    "updated",
+    "set",
+    "rotated",
+    "switched",
+    "geändert",
+    "gesetzt",
+    "zurückgesetzt",
+    "changé",
+    "modifié",
+    "réinitialisé",
+    "cambiado",
+    "cambiada",
+    "restablecido",
+    "restablecida",
+    "gewijzigd",
+    "veranderd",
+    "ingesteld",
+    "alterado",
+    "alterada",
+    "mudado",
+    "mudada",
+    "redefinido",
+    "redefinida",
+    "cambiato",
+    "cambiata",
+    "impostato",
+    "impostata",
+    "ändrat",
+    "ændret",
+    "endret",
+    "vaihdettu",
+    "zmienione",
+    "zmieniony",
+];
+
+/// Words that may come before such a verb ("has been reset to X").
+const CHANGE_AUXILIARIES: &[&str] = &[
+    "has", "have", "had", "been", "got", "gets", "was", "is", "will", "be", "now", "just", "also",
+    "already", "finally", "wurde", "ist", "hat", "wird", "a", "été", "ha", "sido", "fue", "werd",
+    "blev", "har", "ble", "blitt", "er", "on", "oli", "è", "stato", "stata", "foi", "zostało",
+    "zostal", "zostało",
+];
+
+/// Words introducing the new value after such a verb ("changed to X",
+/// "geändert auf X", "changé en X").
+const CHANGE_PREPOSITIONS: &[&str] = &[
+    "to", "into", "auf", "en", "a", "à", "naar", "in", "op", "til", "till", "para", "na", "→",
+    "->", "=>",
+];
+
+/// Words that label a user name ("user: bob").
+const USER_LABELS: &[&str] = &[
+    "user",
+    "username",
+    "userid",
+    "login",
+    "email",
+    "e-mail",
+    "mail",
+    "account",
+    "benutzer",
+    "benutzername",
+    "nutzer",
+    "utilisateur",
+    "identifiant",
+    "usuario",
+    "gebruiker",
+    "gebruikersnaam",
+    "användare",
+    "användarnamn",
+    "brukernavn",
+    "brugernavn",
+    "käyttäjä",
+    "käyttäjätunnus",
+    "utente",
+    "usuário",
+];
+
+fn in_list(list: &[&str], word: &[u8]) -> bool {
+    let Some(&first) = word.first() else {
+        return false;
+    };
+    list.iter().any(|w| {
+        let w = w.as_bytes();
+        w.len() == word.len() && w[0] == first && w == word
+    })
+}
+
+/// A word without its trailing colon (ASCII or full-width), and whether it
+/// had one.
+fn strip_colon(word: &[u8]) -> (&[u8], bool) {
+    if let Some(w) = word.strip_suffix(b":") {
+        (w, true)
+    } else if let Some(w) = word.strip_suffix("：".as_bytes()) {
+        (w, true)
+    } else {
+        (word, false)
+    }
+}
+
+/// Chinese, Japanese and Korean characters and their full-width punctuation.
+fn is_cjk(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3000}'..='\u{30FF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{AC00}'..='\u{D7AF}'
+            | '\u{FF00}'..='\u{FFEF}'
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2110,6 +3259,9 @@ enum Form {
     Labelled,
     /// "the password is X": the value must look like a password.
     Copula,
+    /// "user: bob, password X": nothing but a space after the keyword, so
+    /// the value must look like nothing else.
+    Bare,
 }
 
 /// Words that follow "password:" or "password is" without being one.
@@ -2325,6 +3477,7 @@ const NOT_VALUES: &[&str] = &[
     "soon",
     "later",
     "sorted",
+    "done",
     "fixed",
     "working",
     "broken",
@@ -2355,6 +3508,45 @@ const NOT_VALUES: &[&str] = &[
     "redacted.",
     "unchanged.",
     "etc",
+    // The same in other languages.
+    "geheim",
+    "vertraulich",
+    "erforderlich",
+    "falsch",
+    "leer",
+    "keins",
+    "obligatoire",
+    "requis",
+    "vide",
+    "aucun",
+    "secreto",
+    "requerido",
+    "obligatorio",
+    "vacío",
+    "ninguna",
+    "verplicht",
+    "leeg",
+    "geen",
+    "obrigatória",
+    "obrigatório",
+    "vazio",
+    "nessuna",
+    "obbligatoria",
+    "krävs",
+    "tomt",
+    "påkrævet",
+    "påkrevd",
+    "pakollinen",
+    "tyhjä",
+    // Type names in code: "password: string;", "password: str".
+    "string",
+    "str",
+    "bytes",
+    "secretstr",
+    "undefined",
+    "varchar",
+    "text",
+    "char",
 ];
 
 /// Whether `value` reads like a real password or PIN.
@@ -2371,31 +3563,13 @@ fn plausible_secret(value: &str, kw: Keyword, form: Form, quoted: bool) -> bool 
     if NOT_VALUES.contains(&lower.as_str()) {
         return false;
     }
-    // Placeholders: "********", "<password>", "${DB_PASS}", "{{ vault }}", "%PASS%", "xxxx".
-    let placeholder_chars = value
-        .chars()
-        .all(|c| matches!(c, '*' | '•' | '.' | '#' | '_' | '-' | '?' | 'x' | 'X' | '…'));
-    let env_ref = value.starts_with('$')
-        && value[1..]
-            .trim_start_matches('{')
-            .bytes()
-            .take_while(|c| c.is_ascii_uppercase() || *c == b'_')
-            .count()
-            >= 3;
-    let bracketed = value.starts_with(['<', '{', '[', '(', '%'])
-        || value.starts_with("xxx")
-        || value.contains("***");
-    let url = lower.starts_with("http") || lower.starts_with("www.");
-    if placeholder_chars || env_ref || bracketed || url {
+    let url = lower.starts_with("http") || lower.starts_with("www.") || lower.contains("://");
+    if placeholder(value) || url || code(value) || email_address(value) {
         return false;
     }
-    // Code: "os.environ['PW']", "settings.DB_PASSWORD", "getenv(…)".
-    let code_call = value.contains('(') && value.contains(')');
-    let dotted_ident = value.contains('.')
-        && value.split('.').all(|part| {
-            part.len() >= 2 && part.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_')
-        });
-    if code_call || dotted_ident || value.contains("['") || value.contains("[\"") {
+    // A word in Chinese, Japanese, Cyrillic…: the sentence going on, not a
+    // password (those are typed in Latin letters, digits and symbols).
+    if !quoted && !value.bytes().any(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
     let has_digit = value.bytes().any(|c| c.is_ascii_digit());
@@ -2406,14 +3580,136 @@ fn plausible_secret(value: &str, kw: Keyword, form: Form, quoted: bool) -> bool 
         // "the password is 1234" discloses, "the password is 12 characters" does not.
         return chars >= 4;
     }
+    let strong = has_letter && (has_digit || (has_symbol && inner_upper));
     if kw == Keyword::Pass {
         // "pass:" is also a boarding pass, a day pass…: ask for a real-looking value.
-        return has_letter && (has_digit || has_symbol || inner_upper);
+        let real = has_letter && (has_digit || has_symbol || inner_upper);
+        return real && (form != Form::Bare || strong);
     }
     match form {
         Form::Labelled => true,
         Form::Copula => quoted || has_digit || has_symbol || inner_upper,
+        // Nothing but a space after the keyword: only what cannot be a word.
+        Form::Bare => strong && has_digit && value.chars().any(char::is_lowercase),
     }
+}
+
+/// Whether a value stands in for a password instead of being one:
+/// "********", "<password>", "${DB_PASS}", "$(pass show db)", "{{ vault }}",
+/// "%PASS%", "xxxx", "PASSWORD", "your_password".
+fn placeholder(value: &str) -> bool {
+    let masked = value.chars().all(|c| {
+        matches!(
+            c,
+            '*' | '•' | '●' | '.' | '#' | '_' | '-' | '?' | 'x' | 'X' | '…'
+        )
+    });
+    // Shell, PHP, PowerShell and template variables: "$DB_PASS",
+    // "${DB_PASSWORD}", "$(pass show x)", "$env:PW", "$db_password" (but
+    // "$ecretPass1" is a password that starts with a dollar sign).
+    let variable = value.strip_prefix('$').is_some_and(|rest| {
+        let name = rest.rsplit(':').next().unwrap_or(rest);
+        let ident = name
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        let one_case = !name.bytes().any(|c| c.is_ascii_lowercase())
+            || !name.bytes().any(|c| c.is_ascii_uppercase())
+                && (name.contains('_') || rest.contains(':'));
+        let names_a_password = !name.bytes().any(|c| c.is_ascii_digit())
+            && ["pass", "pwd", "secret"]
+                .iter()
+                .any(|w| name.to_ascii_lowercase().contains(w));
+        rest.starts_with(['{', '(']) || ident && (one_case || names_a_password)
+    });
+    let bracketed = value.starts_with(['<', '{', '[', '(', '%', '`'])
+        || value.starts_with("xxx")
+        || value.contains("***");
+    // The name of a password rather than one: "PASSWORD", "DB_PASSWORD",
+    // "your-password", "changeme".
+    let letters: String = value
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let identifier = value
+        .bytes()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-'));
+    let names_one = [
+        "pass", "pwd", "secret", "kennwort", "passe", "senha", "clave",
+    ]
+    .iter()
+    .any(|w| letters.contains(w));
+    let shouted = value.bytes().any(|c| c.is_ascii_uppercase())
+        && !value.bytes().any(|c| c.is_ascii_lowercase());
+    let named = identifier
+        && ((names_one
+            && (shouted
+                || value.contains('_')
+                || letters.starts_with("your")
+                || letters.starts_with("my")
+                || matches!(
+                    letters.as_str(),
+                    "password" | "passwort" | "passwd" | "pass" | "secret"
+                )))
+            || matches!(letters.as_str(), "changeme" | "placeholder"));
+    masked || variable || bracketed || named
+}
+
+/// Whether a value is a piece of code rather than a literal: a call
+/// (`getpass.getpass("…")`, `os.getenv('PW')`), an index
+/// (`os.environ["PW"]`), an attribute (`process.env.DB_PASS`,
+/// `settings.DB_PASSWORD`) or a YAML tag (`!vault`).
+fn code(value: &str) -> bool {
+    let b = value.as_bytes();
+    let ident_end = run_end(b, 0, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':')
+    });
+    let starts_ident = b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+    let call_or_index = starts_ident && matches!(b.get(ident_end), Some(b'(' | b'['));
+    let dotted = value.contains('.')
+        && value.split('.').all(|part| {
+            let p = part.as_bytes();
+            p.len() >= 2
+                && (p[0].is_ascii_alphabetic() || p[0] == b'_')
+                && p.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        })
+        && value
+            .split('.')
+            .all(|part| part.bytes().any(|c| !c.is_ascii_digit()));
+    let yaml_tag = value.strip_prefix('!').is_some_and(|t| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'!')
+    });
+    let both_parens = value.contains('(') && value.contains(')');
+    call_or_index
+        || dotted
+        || yaml_tag
+        || both_parens
+        || value.contains("['")
+        || value.contains("[\"")
+}
+
+/// Whether a value is an e-mail address: a user name, not a password.
+fn email_address(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    !local.is_empty()
+        && local
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+'))
+        && domain.contains('.')
+        && domain
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        && tld.len() >= 2
+        && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
 
 /// Where the body of a PEM block without an END line stops: the last line
@@ -2669,38 +3965,59 @@ mod tests {
     fn aws_keys() {
         assert_only(
             K::AwsAccessKey,
-            "key AKIAIOSFODNN7EXAMPLE in the logs",
-            "AKIAIOSFODNN7EXAMPLE",
+            "key AKIA2R7QHXWM5TB3KLPD in the logs",
+            "AKIA2R7QHXWM5TB3KLPD",
         );
         assert_only(
             K::AwsAccessKey,
             "ASIAY34FZKBOKMUTVV7A",
             "ASIAY34FZKBOKMUTVV7A",
         );
-        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let secret = "k8Vd2QpLx7Rf/T4mWz9NbY3cJh6GsE1aU0oPiK5t";
         assert_only(
             K::AwsAccessKey,
             &format!("aws_secret_access_key = {secret}"),
             secret,
         );
         assert_eq!(
-            found(&format!("id AKIAIOSFODNN7EXAMPLE\nsecret {secret}")),
+            found(&format!("id AKIA2R7QHXWM5TB3KLPD\nsecret {secret}")),
             vec![
-                (K::AwsAccessKey, "AKIAIOSFODNN7EXAMPLE"),
+                (K::AwsAccessKey, "AKIA2R7QHXWM5TB3KLPD"),
                 (K::AwsAccessKey, secret)
             ]
         );
         let finding = &scan(&format!("aws_secret_access_key={secret}"))[0];
         assert!(finding.explanation.contains("secret access key"));
         for text in [
-            "AKIAIOSFODNN7EXAMPL",
-            "AKIAIOSFODNN7EXAMPLE1",
-            "XAKIAIOSFODNN7EXAMPLE",
-            "akiaiosfodnn7example",
+            "AKIA2R7QHXWM5TB3KLP",
+            "AKIA2R7QHXWM5TB3KLPD1",
+            "XAKIA2R7QHXWM5TB3KLPD",
+            "akia2r7qhxwm5tb3klpd",
             "Keys start with AKIA.",
         ] {
             assert_clean(text);
         }
+    }
+
+    /// AWS's documentation samples end in "EXAMPLE" / "EXAMPLEKEY": they
+    /// are quoted in docs and tutorials, not leaked.
+    #[test]
+    fn aws_documentation_examples() {
+        for text in [
+            "The AWS docs use AKIAIOSFODNN7EXAMPLE as the sample access key id.",
+            "aws_access_key_id = AKIAI44QH8DHBEXAMPLE",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "secret: je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+            "Beispiel aus der Doku 📘: AKIAIOSFODNN7EXAMPLE",
+        ] {
+            assert_clean(text);
+        }
+        // A real-looking pair next to the sample is still found.
+        assert_eq!(
+            kinds("sample AKIAIOSFODNN7EXAMPLE, ours AKIA2R7QHXWM5TB3KLPD"),
+            vec![K::AwsAccessKey]
+        );
     }
 
     #[test]
@@ -2863,6 +4180,264 @@ mod tests {
     }
 
     #[test]
+    fn password_disclosures_in_other_languages() {
+        for (text, secret) in [
+            // German
+            (
+                "Das WLAN-Passwort lautet: Kaffeemaschine!42",
+                "Kaffeemaschine!42",
+            ),
+            ("Das Passwort lautet Sommer#2024", "Sommer#2024"),
+            (
+                "Passwort für das Intranet: Fruehling#2024",
+                "Fruehling#2024",
+            ),
+            ("Das Kennwort ist jetzt Brezel-77.", "Brezel-77"),
+            ("Routerpasswort: Grüße-2024!", "Grüße-2024!"),
+            (
+                "Das Passwort wurde auf Winter2025! geändert.",
+                "Winter2025!",
+            ),
+            // French
+            (
+                "le mot de passe du compte partagé est Marguerite-1987",
+                "Marguerite-1987",
+            ),
+            ("Mot de passe de l'imprimante : Toner#2024", "Toner#2024"),
+            ("mdp : Chaton!42", "Chaton!42"),
+            // Spanish, Catalan
+            ("La contraseña del router es gatito2023", "gatito2023"),
+            ("la clave del wifi es Perro#1234", "Perro#1234"),
+            ("la contraseña nueva es Verano#2025", "Verano#2025"),
+            ("contrasenya: Gaudí#1926", "Gaudí#1926"),
+            // Dutch
+            (
+                "wachtwoord van de gedeelde mailbox: Stroopwafel88",
+                "Stroopwafel88",
+            ),
+            ("het wachtwoord is Hagelslag#7", "Hagelslag#7"),
+            // Portuguese, Italian
+            ("a senha do wifi é Cafezinho#9", "Cafezinho#9"),
+            ("la password del wifi è Girasole#7", "Girasole#7"),
+            ("parola d'ordine: Girasole#7", "Girasole#7"),
+            // Polish, Czech
+            ("hasło do wifi to Kot2024!", "Kot2024!"),
+            ("heslo je Pivo2024!", "Pivo2024!"),
+            // Nordic
+            ("Lösenordet är Kanelbulle#5", "Kanelbulle#5"),
+            ("passordet er Fjord2024!", "Fjord2024!"),
+            ("adgangskoden er Hygge#2024", "Hygge#2024"),
+            ("Wifin salasana on Sauna2024!", "Sauna2024!"),
+            // Others
+            ("şifre: Kahve2024!", "Kahve2024!"),
+            ("пароль: Hunter22", "Hunter22"),
+            ("パスワードはHunter22です", "Hunter22"),
+            ("WiFi密码是 Abc12345", "Abc12345"),
+            ("비밀번호는 Hunter22입니다", "Hunter22"),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+    }
+
+    #[test]
+    fn harmless_mentions_in_other_languages() {
+        for text in [
+            "Passwort vergessen? Klick auf den Link.",
+            "Das Passwort ist im Tresor.",
+            "Das Passwort ist falsch.",
+            "Ich habe das Passwort geändert.",
+            "Passwort: siehe 1Password",
+            "Kennwort: bitte bei der IT anfragen",
+            "Passwort-Manager: Bitwarden",
+            "Le mot de passe est dans le coffre-fort.",
+            "mot de passe : voir le coffre",
+            "La contraseña es incorrecta.",
+            "Palabra clave: marketing",
+            "Het wachtwoord is verlopen.",
+            "A senha é muito fraca.",
+            "Lösenordet är fel.",
+            "Passordet er feil.",
+            "Salasana on väärä.",
+            "Hasło to podstawa bezpieczeństwa.",
+            "Das Passwort ist 12 Zeichen lang.",
+            "パスワードは変更しました",
+            "密码：请问管理员",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn passwords_in_connection_strings() {
+        for (text, secret) in [
+            (
+                "postgres://app_rw:Q9vmTz3kLw@db.staging.example:5432/app",
+                "Q9vmTz3kLw",
+            ),
+            ("mysql://root:S3cr3t!@10.0.0.5:3306/crm", "S3cr3t!"),
+            (
+                "MONGO_URL=mongodb+srv://svc:pa55-W0rd@cluster0.abc.mongodb.net/test",
+                "pa55-W0rd",
+            ),
+            ("redis://:r3dis-Pass@cache:6379/0", "r3dis-Pass"),
+            ("amqp://orders:Rabb1t!mq@mq.internal:5672/", "Rabb1t!mq"),
+            (
+                "Mirror: https://deploy:Upl0ad-now@files.example.com/",
+                "Upl0ad-now",
+            ),
+            ("ftp://backup:Tape#2024@ftp.example.com", "Tape#2024"),
+            // Multibyte text around it, and in the password.
+            (
+                "Zugang 🔑 postgres://app:Päss-w0rd@db/app — danke",
+                "Päss-w0rd",
+            ),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+        let finding = &scan("postgres://app:Q9vmTz3kLw@db/app")[0];
+        assert!(finding.explanation.contains("connection string"));
+        for text in [
+            "postgres://app:${DB_PASSWORD}@db:5432/app",
+            "postgres://app:<password>@db:5432/app",
+            "postgres://app:****@db:5432/app",
+            "postgres://app:PASSWORD@db:5432/app",
+            "https://user:pass@example.com/",
+            "mysql://user:your_password@localhost/db",
+            "redis://:$REDIS_PASSWORD@cache:6379",
+            "ssh://git@github.com/acme/repo.git",
+            "https://example.com/a:b@c", // no user information before the path
+            "https://bob@example.com:8443/",
+        ] {
+            assert_clean(text);
+        }
+        // A vendor token in the password place is reported as that token.
+        assert_eq!(
+            kinds("https://oauth2:glpat-ZZqS8nGl9W9Zx5eA_3R8x@gitlab.com/acme/x.git"),
+            vec![K::HighEntropyToken]
+        );
+    }
+
+    #[test]
+    fn password_changes() {
+        for (text, secret) in [
+            (
+                "The VPN password changed to Graphite&Moss3, old one no longer works.",
+                "Graphite&Moss3",
+            ),
+            (
+                "the password has been reset to Welcome2025!",
+                "Welcome2025!",
+            ),
+            ("password got updated to: sunshine", "sunshine"),
+            ("new password: Cedar&Pine19", "Cedar&Pine19"),
+            ("New password → Cedar&Pine19", "Cedar&Pine19"),
+            ("le mot de passe a été changé en Soleil#9", "Soleil#9"),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+        for text in [
+            "The password changed yesterday.",
+            "The password was changed to meet the policy.",
+            "The password has been changed to a stronger one.",
+            "password changed to default",
+            "Password reset: done, you should have a temp one by SMS.",
+            "Password changed: yes",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    #[test]
+    fn bare_password_after_a_user_name() {
+        for (text, secret) in [
+            (
+                "Login: ops@example.com / password Harbour!Light7",
+                "Harbour!Light7",
+            ),
+            ("user: bob, password Welcome1", "Welcome1"),
+            ("Email: jane@acme.example\nPassword Sunset#77", "Sunset#77"),
+            ("Benutzer: jdoe, Passwort Sonne2024", "Sonne2024"),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+        for text in [
+            "user: bob, password reset needed",
+            "username jsmith password reset required",
+            "The login form asks for email / password SSO-only",
+            "email / password login is disabled",
+            "Login: ops@example.com / password (ask me)",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    /// Only the value after the password keyword is the secret: a user name
+    /// or e-mail address beside it is not.
+    #[test]
+    fn user_names_are_not_passwords() {
+        for (text, secret) in [
+            (
+                "creds for the vendor portal → user: m.varga@example.com, pass: wintergreen7",
+                "wintergreen7",
+            ),
+            ("login: user: admin / pw: Xr7!kP2q", "Xr7!kP2q"),
+            (
+                "Zugang 🙂 Benutzer: jürgen, Passwort: Grüße2024!",
+                "Grüße2024!",
+            ),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+        for text in [
+            "password: m.varga@example.com",
+            "creds → user: m.varga@example.com",
+        ] {
+            assert_clean(text);
+        }
+    }
+
+    /// Code that handles a password without disclosing one.
+    #[test]
+    fn code_is_not_a_password() {
+        for text in [
+            "password = getpass.getpass(\"DB password: \")",
+            "Set password=$(pass show candor/staging) in your shell",
+            "password=${DB_PASSWORD}",
+            "password: ${{ secrets.DB_PASSWORD }}",
+            "password = os.environ[\"PASSWORD\"]",
+            "password = os.getenv('DB_PASS', 'x')",
+            "password := os.Getenv(\"DB_PASS\")",
+            "password = ENV.fetch(\"DB_PASSWORD\")",
+            "password: process.env.DB_PASS,",
+            "DB_PASSWORD=process.env.DB_PASS",
+            "const password = req.body.password;",
+            "password = self.password",
+            "password: \"{{ vault_db_password }}\"",
+            "password: <%= ENV['DB_PASSWORD'] %>",
+            "password: !vault |",
+            "password: string;",
+            "password: str",
+            "PASSWORD=changeme",
+            "password=your_password",
+            "password: YOUR_PASSWORD_HERE",
+            "password = db_password",
+            "$env:DB_PASSWORD = $password",
+            "read -sp \"Password: \" PW",
+            "this.setPassword(newPassword)",
+        ] {
+            assert_clean(text);
+        }
+        // A literal is still a literal, even in code.
+        for (text, secret) in [
+            ("password = \"Tr0ub4dor&3\"", "Tr0ub4dor&3"),
+            ("adminPassword: 'Tr0ub4dor&3'", "Tr0ub4dor&3"),
+            ("password: $ecretPass1", "$ecretPass1"),
+        ] {
+            assert_only(K::Password, text, secret);
+        }
+    }
+
+    #[test]
     fn high_entropy_tokens() {
         let token = "q8Zt3LmN9xW2vR7kP4yB6cF1hJ5sD0gA";
         assert_only(
@@ -2900,6 +4475,118 @@ mod tests {
             format!("the reCAPTCHA site key is 6Le{token}"),
         ] {
             assert_clean(&text);
+        }
+    }
+
+    #[test]
+    fn encoded_data_and_digests_are_not_secrets() {
+        for text in [
+            // Subresource integrity.
+            "<script src=\"https://cdn.example.com/lib.min.js\" integrity=\"sha384-sv+NlnWg/XVp9bqSynHlXs/LX5ciAwYNFtAxI1Z4htgFPuDYBiIrFilfcOwvRu4X\" crossorigin=\"anonymous\"></script>",
+            "\"integrity\": \"sha512-zo9rFisVVhIPzR5Z0K8guJbtq55f5mhc34xaoTExIqiXAeb6FVCyOzcjE9IZYkOJJZiQvUHu8rK+hlk3TaxSVv==\"",
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            // Base64 of readable JSON: a cursor, saved settings.
+            "cursor=eyJwYWdlIjoyLCJzaXplIjo1MH0 in the next-page link",
+            "prefs: eyJ0aGVtZSI6ICJkYXJrIiwgImRlbnNpdHkiOiAiY29tcGFjdCIsICJzaWRlYmFyIjogdHJ1ZX0=",
+            // Object paths with ids and file names.
+            "S3 key: uploads/2024/09/293bef16-0027-4c51-a827-e883eb64c86c/IMG_4471.HEIC",
+            "Ablage 📁 exports/2024/Q3/8f14e45fceea167a5a36dedd4bea2543/Bericht_final.pdf",
+        ] {
+            assert_clean(text);
+        }
+        // Encoded JSON that carries credentials is still reported.
+        assert_eq!(
+            kinds("dockerconfig: eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6eyJhdXRoIjoiZFhObGNqcHdZWE56In19fQ=="),
+            vec![K::HighEntropyToken]
+        );
+        // Random base64 with slashes is not a path.
+        let token = "k8Vd2QpLx7Rf/T4mWz9NbY3cJh6GsE1aU0oPiK5tq8Zt3LmN9x";
+        assert_only(K::HighEntropyToken, &format!("signing key {token}"), token);
+    }
+
+    #[test]
+    fn vendor_tokens_have_their_own_explanation() {
+        for (text, token, vendor) in [
+            (
+                "mailgun: key-991abcab68cabb094a86f4381ca8842c",
+                "key-991abcab68cabb094a86f4381ca8842c",
+                "Mailgun",
+            ),
+            (
+                "SendGrid: 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.",
+                "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",
+                "SendGrid",
+            ),
+            (
+                "glpat-ZZqS8nGl9W9Zx5eA_3R8x2xI96",
+                "glpat-ZZqS8nGl9W9Zx5eA_3R8x2xI96",
+                "GitLab",
+            ),
+            (
+                "NPM_TOKEN=npm_XtSMoH3j6A5xvVMlYvD0tQcsePro0pFGbGH7",
+                "npm_XtSMoH3j6A5xvVMlYvD0tQcsePro0pFGbGH7",
+                "npm",
+            ),
+            (
+                "SLACK_APP_TOKEN=xapp-1-A05ABCDEF12-5812345678901-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                "xapp-1-A05ABCDEF12-5812345678901-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                "Slack",
+            ),
+            (
+                "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",
+                "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",
+                "Shopify",
+            ),
+            (
+                "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",
+                "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",
+                "Shopify",
+            ),
+            (
+                "Twilio account: AC4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "AC4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "Twilio",
+            ),
+            (
+                "SK4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "SK4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "Twilio",
+            ),
+            (
+                "dop_v1_4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "dop_v1_4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+                "DigitalOcean",
+            ),
+            (
+                "HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh",
+                "hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh",
+                "Hugging Face",
+            ),
+            (
+                "Schlüssel 🔐 sk-proj-AbC1dEf2GhI3jKl4MnO5pQr6StU7vWx8YzA9bCd0EfG1",
+                "sk-proj-AbC1dEf2GhI3jKl4MnO5pQr6StU7vWx8YzA9bCd0EfG1",
+                "OpenAI",
+            ),
+        ] {
+            let findings = scan(text);
+            assert_eq!(findings.len(), 1, "{text}");
+            let f = &findings[0];
+            assert_eq!(f.kind, K::HighEntropyToken, "{text}");
+            assert_eq!(&text[f.start as usize..f.end as usize], token);
+            assert!(f.explanation.contains(vendor), "{}", f.explanation);
+            assert!(!f.masked.contains(token) && f.masked.ends_with(&token[token.len() - 4..]));
+        }
+        for text in [
+            // Twilio's account SID shape needs the word Twilio nearby.
+            "Account AC4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
+            "key-991abcab68cabb094a86f4381ca8842", // 31 hex digits
+            "key-not-a-real-mailgun-key-at-all-really",
+            "glpat-token-rotation-guide-2024",
+            "hf_hub_download is the function to use",
+            "npm_config_registry is set in CI",
+            "mailgun: key-abcdefabcdefabcdefabcdefEXAMPLE0",
+        ] {
+            assert_clean(text);
         }
     }
 
@@ -2947,7 +4634,7 @@ mod tests {
             ("4111 1111 1111 1111", "4111 •••• •••• 1111"),
             ("DE89 3704 0044 0532 0130 00", "DE89 •••• 3000"),
             ("SSN 123-45-6789", "•••-••-6789"),
-            ("AKIAIOSFODNN7EXAMPLE", "AKIA…MPLE"),
+            ("AKIA2R7QHXWM5TB3KLPD", "AKIA…KLPD"),
             ("password: hunter2", "••••••••"),
             ("PIN is 4821", "••••••••"),
             ("sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_…p7dc"),
@@ -2964,8 +4651,12 @@ mod tests {
             "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
             "API token q8Zt3LmN9xW2vR7kP4yB6cF1hJ5sD0gA",
-            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key = k8Vd2QpLx7Rf/T4mWz9NbY3cJh6GsE1aU0oPiK5t",
             "password: abcd",
+            "postgres://app:Q9vmTz3kLw@db:5432/app",
+            "mailgun: key-991abcab68cabb094a86f4381ca8842c",
+            "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",
+            "SK4f1d2a9c8b7e6f5a4d3c2b1a0f9e8d7c",
         ];
         for text in secrets {
             for f in scan(text) {
@@ -3066,6 +4757,37 @@ mod tests {
             "ö",
             "→",
             "–",
+            "Passwort",
+            "WLAN-",
+            "lautet",
+            "mot de passe",
+            "est",
+            "contraseña",
+            "hasło",
+            "to",
+            "salasana",
+            "on",
+            "パスワード",
+            "は",
+            "：",
+            "密码",
+            "postgres://",
+            "user",
+            "changed",
+            "password ",
+            "$(",
+            "${",
+            "key-",
+            "991abcab68cabb094a86f4381ca8842c",
+            "SG.",
+            "glpat-",
+            "xapp-",
+            "AC",
+            "twilio",
+            "sha384-",
+            "eyJwYWdlIjoyfQ",
+            "EXAMPLE",
+            "Harbour!Light7",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
@@ -3112,6 +4834,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn spans_of_new_kinds_after_multibyte_text() {
+        let text = "Grüße aus Zürich 🙂 — Das WLAN-Passwort lautet: Kaffee-Müh1e! · DB: postgres://app:Pä55-wört@db/app · Mailgun 📨 key-991abcab68cabb094a86f4381ca8842c · 日本語 パスワードはHunter22です";
+        assert_eq!(
+            found(text),
+            vec![
+                (K::Password, "Kaffee-Müh1e!"),
+                (K::Password, "Pä55-wört"),
+                (K::HighEntropyToken, "key-991abcab68cabb094a86f4381ca8842c"),
+                (K::Password, "Hunter22"),
+            ]
+        );
+        for f in scan(text) {
+            assert!(
+                text.is_char_boundary(f.start as usize) && text.is_char_boundary(f.end as usize)
+            );
+        }
+    }
+
     /// Long inputs stay linear: repeated near-misses of every scanner.
     #[test]
     fn long_adversarial_input() {
@@ -3123,5 +4864,10 @@ mod tests {
         assert!(scan(&digits).is_empty());
         let letters = "aB3".repeat(3_400);
         assert!(scan(&letters).len() <= 1);
+        // Near-misses of the newer rules: keywords in many languages with no
+        // value, URLs without user information, vendor prefixes without a body.
+        let unit = "Das Passwort für das Konto lautet mot de passe du compte est postgres://a:b user: bob, password changed has been key- SG. glpat- eyJ sha384- パスワードは ";
+        let text = unit.repeat(10_000 / unit.len() + 1);
+        assert!(scan(&text).is_empty());
     }
 }
