@@ -4,22 +4,33 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import type { BlockChange } from "./bindings/BlockChange";
+import type { BlockedPerson } from "./bindings/BlockedPerson";
 import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { DirectoryEntry } from "./bindings/DirectoryEntry";
 import type { Draft } from "./bindings/Draft";
+import type { Incident } from "./bindings/Incident";
+import type { IncidentCase } from "./bindings/IncidentCase";
+import type { IncidentView } from "./bindings/IncidentView";
 import type { IntegrityAlarm } from "./bindings/IntegrityAlarm";
 import type { IpcError } from "./bindings/IpcError";
 import type { MessageView } from "./bindings/MessageView";
+import type { ModerationNotice } from "./bindings/ModerationNotice";
 import type { Page } from "./bindings/Page";
 import type { PendingMessage } from "./bindings/PendingMessage";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileUpdate } from "./bindings/ProfileUpdate";
+import type { ReportDraft } from "./bindings/ReportDraft";
+import type { ReportView } from "./bindings/ReportView";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SendCheck } from "./bindings/SendCheck";
 import type { SessionState } from "./bindings/SessionState";
 import type { Settings } from "./bindings/Settings";
+import type { StepUpdate } from "./bindings/StepUpdate";
+import type { UrgentAllowance } from "./bindings/UrgentAllowance";
 import type { TranscriptFiles } from "./bindings/TranscriptFiles";
 
 /** Calls a command; a rejection is always an `IpcError` (`{code, message}`). */
@@ -77,6 +88,36 @@ export const api = {
   fetchProfile: (user_id: number) => call<Profile>("fetch_profile", { user_id }),
   updateProfile: (update: ProfileUpdate) => call<Profile>("update_profile", { update }),
 
+  /** "Something is wrong with this message": opens an incident with its checklist. */
+  openIncident: (message_id: number, incidentCase: IncidentCase) =>
+    call<IncidentView>("open_incident", { message_id, case: incidentCase }),
+  listIncidents: () => call<Incident[]>("list_incidents"),
+  getIncident: (incident_id: string) => call<IncidentView>("get_incident", { incident_id }),
+  updateStep: (incident_id: string, step_id: string, update: StepUpdate) =>
+    call<IncidentView>("update_step", { incident_id, step_id, update }),
+  closeIncident: (incident_id: string) => call<IncidentView>("close_incident", { incident_id }),
+  /** Resolves to when the reminder is due (ms since the epoch). */
+  remindIfUnread: (message_id: number, minutes: number, incident_id: string | null) =>
+    call<number>("remind_if_unread", { message_id, minutes, incident_id }),
+  urgentAllowance: (conversation_id: number) => call<UrgentAllowance>("urgent_allowance", { conversation_id }),
+  /** Hands a phone number to the system's tel: handler (the only URL scheme the window may open). */
+  callPhone: async (phone: string): Promise<void> => {
+    try {
+      await openUrl(telUrl(phone));
+    } catch (e) {
+      throw { code: "call_failed", message: String(e) };
+    }
+  },
+
+  /** Blocks someone: no contact either way, connection removed; they are not told. */
+  blockUser: (user_id: number) => call<BlockChange>("block_user", { user_id }),
+  unblockUser: (user_id: number) => call<BlockChange>("unblock_user", { user_id }),
+  listBlocked: () => call<BlockedPerson[]>("list_blocked"),
+  /** Reports someone with messages from this device as evidence. */
+  reportUser: (draft: ReportDraft) => call<ReportView>("report_user", { draft }),
+  listReports: () => call<ReportView[]>("list_reports"),
+  listNotices: () => call<ModerationNotice[]>("list_notices"),
+
   getSettings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<null>("save_settings", { settings }),
   getDraft: (conversation_id: number) => call<string>("get_draft", { conversation_id }),
@@ -94,4 +135,10 @@ export function onClientEvent(handler: (event: ClientEvent) => void): Promise<Un
 /** A notification was clicked: show that conversation. */
 export function onOpenConversation(handler: (conversationId: number) => void): Promise<UnlistenFn> {
   return listen<number>("candor://open-conversation", (e) => handler(e.payload));
+}
+
+/** A tel: URL from a phone number as people write it ("+44 20 7946 0958"). */
+export function telUrl(phone: string): string {
+  const digits = phone.replace(/[^0-9+*#]/g, "");
+  return `tel:${digits}`;
 }

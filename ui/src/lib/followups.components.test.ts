@@ -146,13 +146,14 @@ describe("MessageRow actions", () => {
     expect(screen.queryByTestId("message-actions")).toBeNull();
   });
 
-  it("offers no follow-ups on my own retraction or apology, but does on a correction", () => {
-    render(MessageRow, { props: { message: message({ kind: "retraction", reference: 1 }), onjump: () => {} } });
-    expect(screen.queryByTestId("message-actions")).toBeNull();
-    cleanup();
-    render(MessageRow, { props: { message: message({ kind: "apology", reference: 1 }), onjump: () => {} } });
-    expect(screen.queryByTestId("message-actions")).toBeNull();
-    cleanup();
+  it("offers no follow-ups on my own retraction or apology, only a guided repair, but does on a correction", async () => {
+    for (const kind of ["retraction", "apology"] as const) {
+      render(MessageRow, { props: { message: message({ kind, reference: 1 }), onjump: () => {} } });
+      await fireEvent.click(screen.getByTestId("message-actions"));
+      const items = within(screen.getByRole("menu")).getAllByRole("menuitem");
+      expect(items.map((i) => i.dataset.testid)).toEqual(["action-something-wrong"]);
+      cleanup();
+    }
     render(MessageRow, {
       props: {
         message: message({
@@ -166,21 +167,31 @@ describe("MessageRow actions", () => {
     expect(screen.getByTestId("message-actions")).toBeTruthy();
   });
 
-  it("opens a menu of three follow-ups, moves with the arrow keys and closes on Escape", async () => {
+  it("opens a menu of a guided repair and three follow-ups, moves with the arrow keys and closes on Escape", async () => {
     render(MessageRow, { props: { message: message(), onjump: () => {} } });
     const button = screen.getByTestId("message-actions");
     await fireEvent.click(button);
     expect(button.getAttribute("aria-expanded")).toBe("true");
     const menu = screen.getByRole("menu");
     const items = within(menu).getAllByRole("menuitem");
-    expect(items.map((i) => i.textContent?.trim())).toEqual(["Send a correction", "Ask them to disregard it", "Apologise"]);
-    expect(items.map((i) => i.dataset.testid)).toEqual(["action-correct", "action-retract", "action-apologise"]);
+    expect(items.map((i) => i.textContent?.trim())).toEqual([
+      "Something is wrong with this message",
+      "Send a correction",
+      "Ask them to disregard it",
+      "Apologise",
+    ]);
+    expect(items.map((i) => i.dataset.testid)).toEqual([
+      "action-something-wrong",
+      "action-correct",
+      "action-retract",
+      "action-apologise",
+    ]);
     await vi.waitFor(() => expect(document.activeElement).toBe(items[0]));
     await fireEvent.keyDown(menu, { key: "ArrowDown" });
     expect(document.activeElement).toBe(items[1]);
     await fireEvent.keyDown(menu, { key: "ArrowUp" });
     await fireEvent.keyDown(menu, { key: "ArrowUp" });
-    expect(document.activeElement).toBe(items[2]);
+    expect(document.activeElement).toBe(items[3]);
     await fireEvent.keyDown(menu, { key: "Escape" });
     expect(screen.queryByRole("menu")).toBeNull();
     expect(document.activeElement).toBe(button);

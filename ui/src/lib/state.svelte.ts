@@ -3,19 +3,24 @@
 // fields (runes make them reactive) and call its methods. Everything comes
 // from `api`; change events from the core trigger refetches.
 
+import { tick } from "svelte";
 import { api, onClientEvent, onOpenConversation, toIpcError } from "./api";
 import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
+import type { Incident } from "./bindings/Incident";
+import type { IncidentView } from "./bindings/IncidentView";
 import type { Profile } from "./bindings/Profile";
 import type { SessionState } from "./bindings/SessionState";
 import type { Settings } from "./bindings/Settings";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { coalesce } from "./async";
 import { describeError } from "./errors";
+import { openIncidentCount, sortIncidents } from "./incidents";
+import { mergeRestored } from "./precheck";
 
 export type Phase = "loading" | "setup" | "main" | "unavailable";
-export type View = "welcome" | "conversation" | "connections" | "settings";
+export type View = "welcome" | "conversation" | "connections" | "settings" | "incidents";
 
 /** A request to show one message of a conversation (search result, notification). */
 export interface FocusRequest {
@@ -23,6 +28,17 @@ export interface FocusRequest {
   messageId: number;
   /** Changes on every request, so asking twice for the same message works. */
   nonce: number;
+}
+
+/** A message of yours that "Something is wrong with this message" was chosen for. */
+export interface ProblemTarget {
+  messageId: number;
+  conversationId: number;
+  /** The message text, or the part of it known (a search snippet). */
+  body: string;
+  serverTime: number;
+  /** Where it was sent: the other person's name or the group title. */
+  conversationTitle: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -38,9 +54,11 @@ export const DEFAULT_SETTINGS: Settings = {
   retraction_template:
     "Please disregard my earlier message. It was sent by mistake; please do not act on it or share it.",
   apology_template: "I am sorry about my earlier message. It was not how I want to speak to you, and I apologise.",
+  urgent_breaks_dnd: true,
 };
 
 type Listener = (conversationId: number) => void;
+type IncidentListener = (incidentId: string) => void;
 
 class AppState {
   phase = $state<Phase>("loading");
@@ -69,6 +87,16 @@ class AppState {
   newConversationOpen = $state(false);
   /** The person whose profile the connections view shows. */
   profileUserId = $state<number | null>(null);
+  /** Damage-control incidents, open ones first. */
+  incidents = $state.raw<Incident[]>([]);
+  incidentsLoaded = $state(false);
+  incidentsError = $state<string | null>(null);
+  /** The incident the incidents view shows. */
+  incidentId = $state<string | null>(null);
+  /** The view of a just-opened incident, so its screen shows without a fetch. */
+  incidentSeed = $state.raw<IncidentView | null>(null);
+  /** The message "Something is wrong with this message" was chosen for (its dialog is open). */
+  problem = $state.raw<ProblemTarget | null>(null);
   /** Text of a cancelled message, for its conversation's composer to take back. */
   restoredText = $state<{ conversationId: number; text: string; nonce: number } | null>(null);
 
@@ -77,6 +105,7 @@ class AppState {
 
   private conversationListeners = new Set<Listener>();
   private alarmListeners = new Set<Listener>();
+  private incidentListeners = new Set<IncidentListener>();
   private subscribed = false;
   private clock: ReturnType<typeof setInterval> | null = null;
   private focusNonce = 0;
@@ -99,6 +128,17 @@ class AppState {
       this.connectionsError = null;
     } catch (e) {
       this.connectionsError = describeError(e);
+    }
+  });
+
+  readonly refreshIncidents = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      this.incidents = sortIncidents(await api.listIncidents());
+      this.incidentsLoaded = true;
+      this.incidentsError = null;
+    } catch (e) {
+      this.incidentsError = describeError(e);
     }
   });
 
@@ -135,7 +175,12 @@ class AppState {
   private async enterMain(): Promise<void> {
     this.phase = "main";
     this.signedOutNotice = null;
-    await Promise.all([this.refreshConversations(), this.refreshConnections(), this.loadSettings()]);
+    await Promise.all([
+      this.refreshConversations(),
+      this.refreshConnections(),
+      this.loadSettings(),
+      this.refreshIncidents(),
+    ]);
   }
 
   /** Hands a cancelled message's text back to its conversation's composer. */
@@ -170,6 +215,11 @@ class AppState {
     this.searchOpen = false;
     this.newConversationOpen = false;
     this.profileUserId = null;
+    this.incidents = [];
+    this.incidentsLoaded = false;
+    this.incidentId = null;
+    this.incidentSeed = null;
+    this.problem = null;
   }
 
   private async loadSettings(): Promise<void> {
@@ -224,6 +274,49 @@ class AppState {
     this.view = "settings";
   }
 
+  /** Shows the incidents view; with an id, that incident (a fresh view of it may come along). */
+  openIncident(id: string | null = null, seed: IncidentView | null = null): void {
+    this.view = "incidents";
+    if (id !== null) this.incidentId = id;
+    this.incidentSeed = seed && seed.incident.id === id ? seed : null;
+  }
+
+  /** Asks "What went wrong?" about one of your messages. */
+  reportProblem(target: ProblemTarget): void {
+    this.searchOpen = false;
+    this.newConversationOpen = false;
+    this.problem = target;
+  }
+
+  /**
+   * Opens a conversation with `text` in its composer, kept together with a
+   * draft already there. The text goes through the composer's checks (the
+   * recipient double-check among them) when it is sent.
+   */
+  async openConversationWithText(id: number, text: string): Promise<void> {
+    let draft = "";
+    try {
+      draft = await api.getDraft(id);
+    } catch {
+      // No draft to keep.
+    }
+    const merged = mergeRestored(draft, text);
+    try {
+      await api.saveDraft(id, merged);
+      this.openConversation(id);
+    } catch {
+      // The composer takes it back directly once it is shown.
+      this.openConversation(id);
+      await tick();
+      this.restoreText(id, merged);
+    }
+  }
+
+  /** Open incidents (for the sidebar's count). */
+  get openIncidents(): number {
+    return openIncidentCount(this.incidents);
+  }
+
   /** The conversation summary from the list, if it is there. */
   summary(id: number | null): ConversationSummary | null {
     if (id === null) return null;
@@ -240,6 +333,12 @@ class AppState {
   onConversationChanged(listener: Listener): () => void {
     this.conversationListeners.add(listener);
     return () => this.conversationListeners.delete(listener);
+  }
+
+  /** Called with an incident's id whenever it changed (here or on another device). */
+  onIncidentChanged(listener: IncidentListener): () => void {
+    this.incidentListeners.add(listener);
+    return () => this.incidentListeners.delete(listener);
   }
 
   /** Called with a conversation id when an integrity alarm was raised for it. */
@@ -290,6 +389,10 @@ class AppState {
       case "integrity_alarm":
         void this.refreshConversations();
         for (const l of this.alarmListeners) l(event.alarm.conversation_id);
+        break;
+      case "incident_changed":
+        void this.refreshIncidents();
+        for (const l of this.incidentListeners) l(event.id);
         break;
       case "signed_out":
         if (this.phase === "main") {

@@ -2,10 +2,11 @@
 import type { ConversationId } from "./ConversationId";
 import type { IncomingMessage } from "./IncomingMessage";
 import type { IntegrityAlarm } from "./IntegrityAlarm";
+import type { ModerationNotice } from "./ModerationNotice";
 import type { SyncStatus } from "./SyncStatus";
 import type { UserId } from "./UserId";
 
 /**
  * Coarse change notifications: the app refetches what it shows.
  */
-export type ClientEvent = { "type": "conversation_changed", id: ConversationId, } | { "type": "messages_arrived", messages: Array<IncomingMessage>, } | { "type": "connections_changed" } | { "type": "profile_changed", user: UserId, } | { "type": "sync_status", status: SyncStatus, } | { "type": "integrity_alarm", alarm: IntegrityAlarm, } | { "type": "signed_out" };
+export type ClientEvent = { "type": "conversation_changed", id: ConversationId, } | { "type": "messages_arrived", messages: Array<IncomingMessage>, } | { "type": "connections_changed" } | { "type": "profile_changed", user: UserId, } | { "type": "sync_status", status: SyncStatus, } | { "type": "integrity_alarm", alarm: IntegrityAlarm, } | { "type": "signed_out" } | { "type": "incident_changed", id: string, } | { "type": "blocks_changed" } | { "type": "reports_changed" } | { "type": "notice", notice: ModerationNotice, };

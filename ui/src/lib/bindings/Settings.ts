@@ -38,4 +38,8 @@ retraction_template: string,
 /**
  * The editable wording of apologies.
  */
-apology_template: string, };
+apology_template: string, 
+/**
+ * Urgent notices notify even during do-not-disturb hours.
+ */
+urgent_breaks_dnd: boolean, };
