@@ -4,10 +4,14 @@
 //! server runs (WAL lets both read, and writers wait for each other with a
 //! busy timeout), and goes through the same [`Store`](crate::store::Store) operations as the
 //! moderators' API, so the rules and the audit record are the same. It
-//! cannot reach a running server's memory: a suspension revokes the
-//! account's sessions in the database (its requests fail at once) and the
-//! running server closes their live connections within
-//! [`REVOCATION_POLL`](crate::REVOCATION_POLL).
+//! cannot reach a running server's memory, so what the API does at once the
+//! running server does within [`REVOCATION_POLL`](crate::REVOCATION_POLL)
+//! (2 s): a suspension revokes the account's sessions in the database (its
+//! requests fail at once) and the server closes their live connections; the
+//! feed events an action appends (the report's new status for the reporter,
+//! a notice for the reported account) are queued with them
+//! ([`SqliteStore::open_external`]) and the server pushes them to their live
+//! connections.
 //!
 //! This module renders the results as aligned text for people; `--json`
 //! prints the wire types instead. Everything a user wrote (names,
@@ -24,7 +28,9 @@ use candor_proto::{ModerationAction, ReportStatus};
 use crate::store::{utc, SqliteStore};
 
 /// Opens the database of a data directory, refusing one that holds none
-/// (the command must not create an empty server by mistake).
+/// (the command must not create an empty server by mistake), as a process
+/// beside the server: the feed events it appends are queued for a running
+/// server to push.
 pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
     let file = data_dir.join("candor.sqlite3");
     if !file.is_file() {
@@ -33,7 +39,7 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
             data_dir.display()
         );
     }
-    SqliteStore::open(data_dir).with_context(|| format!("opening {}", file.display()))
+    SqliteStore::open_external(data_dir).with_context(|| format!("opening {}", file.display()))
 }
 
 /// User text made safe for a terminal, on one line: line breaks become

@@ -46,18 +46,36 @@ impl ServerConfig {
     }
 }
 
-/// How often a running server looks for sessions revoked by another process
-/// (`candor-server admin reports resolve … --action suspend`, or another
-/// server node) and closes their live connections. Such a session's HTTP
-/// requests fail at once (every request checks the database); its WebSocket
-/// closes at most this long, plus one database read, after the revocation
-/// committed. Revocations made through this server's own API close at once.
+/// How often a running server looks for what another process (the
+/// `candor-server admin` command) changed in the database that it must act
+/// on, since that process cannot reach the server's memory:
+///
+/// - sessions it revoked (`reports resolve … --action suspend`): their HTTP
+///   requests fail at once (every request checks the database); their
+///   WebSockets close at the next look;
+/// - feed events it appended (a report's new status for the reporter, a
+///   notice for the reported account): they are in the feed at once (a
+///   catch-up sees them) and are pushed to their users' live WebSockets at
+///   the next look, once (a socket that misses one sees the gap in feed
+///   numbers and catches up, as with any push).
+///
+/// So the delay after the other process committed is at most this interval
+/// plus one look: a read that finds nothing in a few microseconds, or a
+/// short write transaction that takes what is queued (milliseconds; longer
+/// only while another writer holds the database, up to its busy timeout).
+/// Revocations and events made through this server's own API take effect at
+/// once and are never pushed a second time.
 pub const REVOCATION_POLL: Duration = Duration::from_secs(2);
 
-/// How far back each look reaches. Much longer than the poll interval, so a
-/// revocation whose transaction committed a little after the time it
-/// records, or a socket that registered just after a close, is still caught.
+/// How far back each look for revoked sessions reaches. Much longer than the
+/// poll interval, so a revocation whose transaction committed a little after
+/// the time it records, or a socket that registered just after a close, is
+/// still caught.
 const REVOCATION_LOOKBACK_MS: i64 = 60_000;
+
+/// The most queued events one look takes in one transaction; a longer queue
+/// (built while no server ran) is taken in several, in the same look.
+const PUSH_BATCH: u32 = 500;
 
 /// Opens the store and builds the application. The hub is returned so that
 /// shutdown can close the live connections, which outlive the HTTP server.
@@ -87,10 +105,12 @@ fn build_parts(
     Ok((api::router(app), hub, store))
 }
 
-/// Closes the live connections of sessions revoked elsewhere, every
-/// [`REVOCATION_POLL`], until the server shuts down. One indexed query per
-/// interval, however many sockets are open.
-fn watch_revocations(store: Arc<dyn store::Store>, hub: Arc<live::Hub>) {
+/// Acts on what another process wrote, every [`REVOCATION_POLL`], until the
+/// server shuts down: pushes the feed events it queued, then closes the live
+/// connections of the sessions it revoked (so a suspended account's sockets
+/// may still carry its notice before they close). Two indexed reads per
+/// interval when nothing happened, however many sockets are open.
+fn watch_other_writers(store: Arc<dyn store::Store>, hub: Arc<live::Hub>) {
     tokio::spawn(async move {
         let mut shutting_down = hub.shutting_down();
         let mut tick = tokio::time::interval(REVOCATION_POLL);
@@ -100,9 +120,10 @@ fn watch_revocations(store: Arc<dyn store::Store>, hub: Arc<live::Hub>) {
                 _ = tick.tick() => {}
                 _ = shutting_down.changed() => return,
             }
+            push_external_events(&store, &hub).await;
             let since = api::now_ms().saturating_sub(REVOCATION_LOOKBACK_MS);
-            let store = Arc::clone(&store);
-            match tokio::task::spawn_blocking(move || store.revoked_since(since)).await {
+            let reader = Arc::clone(&store);
+            match tokio::task::spawn_blocking(move || reader.revoked_since(since)).await {
                 Ok(Ok(sessions)) => {
                     for session in sessions {
                         hub.close_session(session);
@@ -115,6 +136,32 @@ fn watch_revocations(store: Arc<dyn store::Store>, hub: Arc<live::Hub>) {
     });
 }
 
+/// Pushes the feed events another process queued, batch by batch, each
+/// after the transaction that took it committed. A failure leaves the queue
+/// as it was, for the next look.
+async fn push_external_events(store: &Arc<dyn store::Store>, hub: &live::Hub) {
+    loop {
+        let taker = Arc::clone(store);
+        match tokio::task::spawn_blocking(move || taker.take_external_events(PUSH_BATCH)).await {
+            Ok(Ok(deliveries)) => {
+                let more = deliveries.len() >= PUSH_BATCH as usize;
+                hub.publish(deliveries);
+                if !more {
+                    return;
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "taking events written by another process failed");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "taking events written by another process failed");
+                return;
+            }
+        }
+    }
+}
+
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
 /// requests and returns.
 pub async fn serve(
@@ -123,7 +170,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (router, hub, store) = build_parts(config)?;
-    watch_revocations(store, Arc::clone(&hub));
+    watch_other_writers(store, Arc::clone(&hub));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -166,7 +213,7 @@ pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Run
     let (stop, stopped) = oneshot::channel::<()>();
     // Build before returning so a bad data dir fails here, not later.
     let (router, hub, store) = build_parts(&config)?;
-    watch_revocations(store, Arc::clone(&hub));
+    watch_other_writers(store, Arc::clone(&hub));
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

@@ -21,7 +21,9 @@
 //! runs; it exits with 0 on success, 1 when the operation is refused or the
 //! database cannot be opened, 2 on a usage error. A suspension made here
 //! revokes the account's sessions at once; a running server closes their
-//! live connections within `candor_server::REVOCATION_POLL` (2 s).
+//! live connections, and pushes the events an action appends to the feed (the
+//! reporter's report status, the reported account's notice) to live
+//! connections, within `candor_server::REVOCATION_POLL` (2 s).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -5,7 +5,9 @@
 //! on; suspend → every token 401 and every socket closed, sign-in 403); the
 //! reporter following the outcome; the append-only audit table; and a
 //! suspension made by the command reaching the running server's sockets
-//! within `REVOCATION_POLL`.
+//! within `REVOCATION_POLL`, and so do the feed events the command appends
+//! (the reporter's report status, the reported account's notice), each
+//! pushed once.
 
 mod common;
 
@@ -14,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use candor_proto::admin::{AccountSummary, AdminReport, ReportDetail};
 use candor_proto::{
-    ConversationId, EventPayload, EvidenceItem, FeedEvent, Message, ModerationAction,
+    ConversationId, EventPayload, EvidenceItem, FeedEvent, LiveFrame, Message, ModerationAction,
     ModerationNotice, ModerationRequest, ReportCategory, ReportRequest, ReportStatus, ReportView,
     SignInRequest,
 };
-use common::{next_live_frame, open_events, Person, Server, PASSWORD};
+use candor_server::REVOCATION_POLL;
+use common::{next_live_frame, open_events, Person, Server, Socket, PASSWORD};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -811,17 +814,33 @@ async fn the_admin_command_resolves_reports_and_the_running_server_closes_socket
         .get("/v1/profile", bob.token())
         .await
         .assert_error(401, "unauthorized");
-    let closed = tokio::time::timeout(
+    let before_close = tokio::time::timeout(
         candor_server::REVOCATION_POLL + Duration::from_secs(3),
         async {
-            // The notice and the report events are in the feed, not pushed:
-            // the command cannot reach the server's memory.
-            next_live_frame(&mut socket).await
+            // The server pushes the notices the command queued (the
+            // warning's, if it has not yet, and perhaps the suspension's)
+            // at the same look that closes the socket.
+            let mut frames = Vec::new();
+            while let Some(frame) = next_live_frame(&mut socket).await {
+                frames.push(frame);
+            }
+            frames
         },
     )
     .await
     .expect("the socket closes within the documented delay");
-    assert_eq!(closed, None);
+    for frame in &before_close {
+        assert!(
+            matches!(
+                frame,
+                LiveFrame::Event(FeedEvent {
+                    event: EventPayload::Notice(_),
+                    ..
+                })
+            ),
+            "only notices before the close: {before_close:?}"
+        );
+    }
     let elapsed = started.elapsed();
     assert!(
         elapsed < candor_server::REVOCATION_POLL + Duration::from_secs(3),
@@ -848,4 +867,105 @@ async fn the_admin_command_resolves_reports_and_the_running_server_closes_socket
         .collect();
     assert_eq!(who, vec!["mia", "cli"]);
     assert!(notices(&server.feed(&alice).await).is_empty());
+}
+
+/// Every frame `socket` receives during `window`; it must stay open.
+async fn frames_during(socket: &mut Socket, window: Duration) -> Vec<LiveFrame> {
+    let until = tokio::time::Instant::now() + window;
+    let mut frames = Vec::new();
+    while let Ok(frame) = tokio::time::timeout_at(until, next_live_frame(socket)).await {
+        frames.push(frame.expect("the socket stays open"));
+    }
+    frames
+}
+
+/// The next frame, which must come within `limit`.
+async fn frame_within(socket: &mut Socket, limit: Duration) -> LiveFrame {
+    tokio::time::timeout(limit, next_live_frame(socket))
+        .await
+        .unwrap_or_else(|_| panic!("no frame within {limit:?}"))
+        .expect("the socket stays open")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_the_admin_command_appends_reach_live_sockets_once_within_the_poll() {
+    let server = Server::start().await;
+    let Story {
+        alice,
+        bob,
+        direct,
+        report,
+        ..
+    } = story(&server).await;
+    let dir = server.data_dir();
+    let id = report.id.to_string();
+    let (mut alice_socket, alice_head) = open_events(&server, &alice).await;
+    let (mut bob_socket, bob_head) = open_events(&server, &bob).await;
+
+    // A moderator warns Bob from the command while both listen.
+    admin_ok(
+        dir,
+        &[
+            "reports",
+            "resolve",
+            &id,
+            "--action",
+            "warn",
+            "--reason",
+            "First warning",
+        ],
+    )
+    .await;
+    // The command committed before it exited: from here on, the server has
+    // one poll interval (plus one look at the database) to push.
+    let committed = Instant::now();
+    let limit = REVOCATION_POLL + Duration::from_secs(2);
+    let to_alice = frame_within(&mut alice_socket, limit).await;
+    let to_bob = frame_within(&mut bob_socket, limit).await;
+    let elapsed = committed.elapsed();
+    assert!(elapsed < limit, "{elapsed:?}");
+
+    // Alice's app sees the report's new status live, as her feed has it.
+    let LiveFrame::Event(status) = to_alice else {
+        panic!("not an event: {to_alice:?}");
+    };
+    assert_eq!(status.seq, alice_head + 1);
+    let EventPayload::Report(view) = &status.event else {
+        panic!("not the report: {status:?}");
+    };
+    assert_eq!(view.id, report.id);
+    assert_eq!(view.status, ReportStatus::ActionTaken);
+    assert_eq!(view.outcome.as_deref(), Some("The account was warned."));
+    assert_eq!(server.feed(&alice).await.last(), Some(&status));
+    // Bob's app sees the notice live, as his feed has it.
+    let LiveFrame::Event(notice) = to_bob else {
+        panic!("not an event: {to_bob:?}");
+    };
+    assert_eq!(notice.seq, bob_head + 1);
+    assert!(
+        matches!(&notice.event, EventPayload::Notice(n) if n.action == ModerationAction::Warn),
+        "{notice:?}"
+    );
+    assert_eq!(server.feed(&bob).await.last(), Some(&notice));
+
+    // Over the next two polls, each socket gets exactly one more frame: the
+    // message the server stored and pushed itself. Neither the command's
+    // events nor the server's own come a second time.
+    let said = server.say(&alice, direct, "Thank you.").await;
+    let window = 2 * REVOCATION_POLL + Duration::from_millis(500);
+    let (to_alice, to_bob) = tokio::join!(
+        frames_during(&mut alice_socket, window),
+        frames_during(&mut bob_socket, window)
+    );
+    for (frames, seq) in [(to_alice, alice_head + 2), (to_bob, bob_head + 2)] {
+        match frames.as_slice() {
+            [LiveFrame::Event(FeedEvent {
+                seq: pushed,
+                event: EventPayload::Message(m),
+            })] => {
+                assert_eq!((*pushed, m.id), (seq, said.id));
+            }
+            other => panic!("expected the one message, got {other:?}"),
+        }
+    }
 }

@@ -693,6 +693,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Moderated>;
     /// Sessions revoked after `since` (ms), by this process or another.
     fn revoked_since(&self, since: i64) -> StoreResult<Vec<SessionId>>;
+    /// Takes up to `limit` of the feed events another process appended for
+    /// the serving process to push (the `admin` command's, written through
+    /// [`SqliteStore::open_external`]), oldest first, and forgets them in the
+    /// same transaction: each is returned once. Events the serving store
+    /// ([`SqliteStore::open`]) appends are never among them: its methods
+    /// return those, and the server pushes them at once.
+    fn take_external_events(&self, limit: u32) -> StoreResult<Vec<Delivery>>;
 
     // ---- the feed
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage>;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/002_incidents.sql")),
     (3, include_str!("migrations/003_urgent_window.sql")),
     (4, include_str!("migrations/004_safety.sql")),
+    (5, include_str!("migrations/005_pending_pushes.sql")),
 ];
 const READERS: usize = 4;
 
@@ -76,13 +77,40 @@ fn migrate(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Queues every feed event the connection appends for the running server to
+/// push (see [`SqliteStore::open_external`]). TEMP: it exists on this one
+/// connection, for as long as it is open, and never in the database file.
+const QUEUE_PUSHES: &str = "CREATE TEMP TRIGGER queue_pushes AFTER INSERT ON main.feed
+     BEGIN INSERT INTO pending_pushes (user_id, seq) VALUES (NEW.user_id, NEW.seq); END";
+
 impl SqliteStore {
-    /// Opens (creating and migrating on first start) `candor.sqlite3` in `dir`.
+    /// Opens (creating and migrating on first start) `candor.sqlite3` in `dir`,
+    /// for the server that serves it: the feed events it appends are its own
+    /// to push to live connections (the [`Delivery`]s its methods return).
     pub fn open(dir: &Path) -> StoreResult<Self> {
+        Self::open_with(dir, false)
+    }
+
+    /// Opens the database for a process that writes beside a server that may
+    /// be running on it (`candor-server admin`). That server cannot see this
+    /// process's memory, so every feed event appended through this store is
+    /// also queued in `pending_pushes`, in the same transaction; the running
+    /// server takes the queue ([`Store::take_external_events`]) every
+    /// [`REVOCATION_POLL`](crate::REVOCATION_POLL) and pushes the events to
+    /// live connections. A server that is not running takes them when it
+    /// next starts, when nobody is connected yet; the feed has them anyway.
+    pub fn open_external(dir: &Path) -> StoreResult<Self> {
+        Self::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, external: bool) -> StoreResult<Self> {
         let path = dir.join("candor.sqlite3");
         let mut writer = rusqlite::Connection::open(&path)?;
         configure(&writer)?;
         migrate(&mut writer)?;
+        if external {
+            writer.execute_batch(QUEUE_PUSHES)?;
+        }
         let key = load_or_create_key(&writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
@@ -1150,29 +1178,51 @@ impl Store for SqliteStore {
         })
     }
 
+    fn take_external_events(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
+        // Nearly always nothing waits: one read of an empty table, without
+        // the writer's lock.
+        let waiting = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(PUSHES_WAITING)?
+                .query_row([], |r| r.get::<_, bool>(0))?)
+        })?;
+        if !waiting {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(&take_pushes_sql())?;
+            let mut deliveries = Vec::new();
+            let mut last = None;
+            let mut rows = stmt.query([i64::from(limit)])?;
+            while let Some(row) = rows.next()? {
+                deliveries.push(Delivery {
+                    user: UserId(row.get(FEED_EVENT_WIDTH)?),
+                    event: Arc::new(feed_event_row(row)?),
+                });
+                last = Some(row.get::<_, i64>(FEED_EVENT_WIDTH + 1)?);
+            }
+            if let Some(last) = last {
+                // The write transaction holds the database: nothing was
+                // queued since the select, so this deletes what it read.
+                tx.prepare_cached("DELETE FROM pending_pushes WHERE id <= ?1")?
+                    .execute([last])?;
+            }
+            Ok(deliveries)
+        })
+    }
+
     fn feed(&self, user: UserId, since: i64, limit: u32) -> StoreResult<SyncPage> {
         self.read(|conn| {
-            let columns = MESSAGE_COLUMNS
-                .split(", ")
-                .map(|c| format!("m.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ");
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {columns}, f.seq, f.payload FROM feed f
+                "SELECT {} FROM feed f
                  LEFT JOIN messages m ON m.id = f.message_id
-                 WHERE f.user_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3"
+                 WHERE f.user_id = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+                feed_event_columns()
             ))?;
             let mut events = Vec::new();
             let mut rows = stmt.query(params![user.0, since, i64::from(limit) + 1])?;
             while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(13)?;
-                let payload: String = row.get(14)?;
-                let event = if payload.is_empty() {
-                    EventPayload::Message(message_row(row)?)
-                } else {
-                    serde_json::from_str(&payload)?
-                };
-                events.push(FeedEvent { seq, event });
+                events.push(feed_event_row(row)?);
             }
             let has_more = events.len() > limit as usize;
             events.truncate(limit as usize);
@@ -1194,6 +1244,50 @@ impl Store for SqliteStore {
             )?)
         })
     }
+}
+
+/// The columns [`feed_event_row`] reads, for a query over `feed f LEFT
+/// JOIN messages m ON m.id = f.message_id`; [`FEED_EVENT_WIDTH`] of them.
+fn feed_event_columns() -> String {
+    let message = MESSAGE_COLUMNS
+        .split(", ")
+        .map(|c| format!("m.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{message}, f.seq, f.payload")
+}
+
+/// How many columns [`feed_event_columns`] selects: the message's, then the
+/// feed number and the payload.
+const FEED_EVENT_WIDTH: usize = 15;
+
+/// A feed row as its event: the message it points at, or its payload.
+fn feed_event_row(row: &Row<'_>) -> StoreResult<FeedEvent> {
+    let seq: i64 = row.get(FEED_EVENT_WIDTH - 2)?;
+    let payload: String = row.get(FEED_EVENT_WIDTH - 1)?;
+    let event = if payload.is_empty() {
+        EventPayload::Message(message_row(row)?)
+    } else {
+        serde_json::from_str(&payload)?
+    };
+    Ok(FeedEvent { seq, event })
+}
+
+/// Whether another process queued feed events for the running server to
+/// push.
+const PUSHES_WAITING: &str = "SELECT EXISTS (SELECT 1 FROM pending_pushes)";
+
+/// The oldest queued pushes (at most `?1`) as feed events, then the user
+/// and the queue id: the queue in id order, each feed row by its primary
+/// key.
+fn take_pushes_sql() -> String {
+    format!(
+        "SELECT {}, p.user_id, p.id FROM pending_pushes p
+         JOIN feed f ON f.user_id = p.user_id AND f.seq = p.seq
+         LEFT JOIN messages m ON m.id = f.message_id
+         ORDER BY p.id LIMIT ?1",
+        feed_event_columns()
+    )
 }
 
 const INCIDENT_COLUMNS: &str = "id, version, data, stored_at";
@@ -1480,6 +1574,139 @@ mod tests {
             .read(|c| Ok(c.query_row("SELECT role FROM users WHERE id = 3", [], |r| r.get(0))?))
             .expect("a role");
         assert_eq!(role, "user");
+    }
+
+    fn account(store: &SqliteStore, handle: &str) -> UserId {
+        use sha2::Digest as _;
+        let token_hash: [u8; 32] = sha2::Sha256::digest(handle.as_bytes()).into();
+        let (profile, _) = store
+            .create_account(
+                NewAccount {
+                    handle: handle.to_owned(),
+                    display_name: handle.to_owned(),
+                    password_hash: "x".to_owned(),
+                    device_name: "laptop".to_owned(),
+                    token_hash,
+                },
+                1,
+            )
+            .expect("an account");
+        profile.user_id
+    }
+
+    #[test]
+    fn only_events_written_beside_the_server_are_queued_and_each_is_taken_once() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let server = SqliteStore::open(dir.path()).expect("the server's store");
+        let alice = account(&server, "alice");
+        let bob = account(&server, "bob");
+        server.invite(alice, "bob", 2).expect("an invitation");
+        server.respond(bob, alice, true, 3).expect("accepted");
+        let (direct, _, _) = server.create_direct(alice, bob, 4).expect("a conversation");
+        let hello = SendMessageRequest {
+            client_id: Uuid::now_v7(),
+            kind: MessageKind::Text,
+            reference: None,
+            body: "Hello".to_owned(),
+            correction: None,
+        };
+        server
+            .send_message(alice, direct.id, hello, 5)
+            .expect("a message");
+        // The server pushes its own events itself: nothing is queued.
+        assert!(server.take_external_events(100).expect("taken").is_empty());
+
+        // Another process writes beside it: a message and a profile change.
+        let beside = SqliteStore::open_external(dir.path()).expect("the command's store");
+        let reply = SendMessageRequest {
+            client_id: Uuid::now_v7(),
+            kind: MessageKind::Text,
+            reference: None,
+            body: "Hi Alice".to_owned(),
+            correction: None,
+        };
+        let (sent, written) = beside
+            .send_message(bob, direct.id, reply, 6)
+            .expect("a message");
+        let (_, profile) = beside
+            .update_profile(
+                alice,
+                ProfileUpdate {
+                    display_name: Some("Alice M.".to_owned()),
+                    headline: None,
+                    phone: None,
+                },
+            )
+            .expect("a profile change");
+        let written: Vec<(UserId, FeedEvent)> = written
+            .into_iter()
+            .chain(profile)
+            .map(|d| (d.user, (*d.event).clone()))
+            .collect();
+        assert_eq!(written.len(), 4, "the message to both, the profile to both");
+
+        // The server takes exactly those, in order, in batches, once.
+        let mut taken = server.take_external_events(3).expect("taken");
+        assert_eq!(taken.len(), 3);
+        taken.extend(server.take_external_events(3).expect("taken"));
+        let taken: Vec<(UserId, FeedEvent)> = taken
+            .into_iter()
+            .map(|d| (d.user, (*d.event).clone()))
+            .collect();
+        assert_eq!(taken, written);
+        assert!(matches!(
+            &taken[0].1.event,
+            EventPayload::Message(m) if m.id == sent.message.id && m.body == "Hi Alice"
+        ));
+        assert!(server.take_external_events(100).expect("taken").is_empty());
+        // The feed itself is untouched.
+        let feed = server.feed(bob, 0, 100).expect("the feed");
+        assert_eq!(feed.events.last(), Some(&written[3].1));
+
+        // Only the command's connection queues: once it is closed, writes
+        // through another serving store queue nothing.
+        drop(beside);
+        let again = SqliteStore::open(dir.path()).expect("the server's store again");
+        again
+            .update_profile(bob, ProfileUpdate::default())
+            .expect("a profile change");
+        assert!(server.take_external_events(100).expect("taken").is_empty());
+    }
+
+    #[test]
+    fn looking_for_queued_events_reads_only_the_queue_and_feed_keys() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        let plan = |sql: &str| -> Vec<String> {
+            store
+                .read(|conn| {
+                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = stmt
+                        .query_map([], |r| r.get::<_, String>(3))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    Ok(rows)
+                })
+                .expect("a query plan")
+        };
+        let waiting = plan(PUSHES_WAITING);
+        assert!(
+            waiting.iter().all(|step| !step.contains("feed")),
+            "{waiting:?}"
+        );
+        let take = plan(&take_pushes_sql().replace("?1", "10"));
+        assert!(
+            take.iter().any(|step| step.starts_with("SCAN p")),
+            "the queue in id order: {take:?}"
+        );
+        assert!(
+            take.iter()
+                .any(|step| step.starts_with("SEARCH f USING PRIMARY KEY")),
+            "each feed row by its key: {take:?}"
+        );
+        assert!(
+            !take.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{take:?}"
+        );
     }
 
     #[test]
