@@ -134,7 +134,7 @@ afterEach(() => {
 });
 
 describe("MessageRow actions", () => {
-  it("offers a labelled actions button on my messages only", () => {
+  it("offers a labelled actions button; follow-ups on my messages only, report and block on others'", async () => {
     render(MessageRow, { props: { message: message(), onjump: () => {} } });
     const button = screen.getByTestId("message-actions");
     expect(button.getAttribute("aria-label")).toBe("Message actions");
@@ -143,7 +143,9 @@ describe("MessageRow actions", () => {
     expect(button.tagName).toBe("BUTTON");
     cleanup();
     render(MessageRow, { props: { message: message({ mine: false, sender: 2, sender_name: "Bob Stone" }), onjump: () => {} } });
-    expect(screen.queryByTestId("message-actions")).toBeNull();
+    await fireEvent.click(screen.getByTestId("message-actions"));
+    const items = within(screen.getByRole("menu")).getAllByRole("menuitem");
+    expect(items.map((i) => i.dataset.testid)).toEqual(["action-report", "action-block"]);
   });
 
   it("offers no follow-ups on my own retraction or apology, only a guided repair, but does on a correction", async () => {

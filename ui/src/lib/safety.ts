@@ -38,7 +38,8 @@ export interface BannerInput {
 
 /**
  * The banner a conversation shows instead of its composer: you block the
- * other person; you unblocked them (a new invitation is needed); or the
+ * other person; you unblocked them (a new invitation is needed, or waits
+ * to be accepted); or the
  * connection was removed without you blocking them, so they are simply not
  * available (the blocked side learns nothing more). Groups show none: their
  * messages still flow.
@@ -47,6 +48,8 @@ export function conversationBanner(input: BannerInput): ConversationBanner {
   if (input.kind !== "direct" || input.otherId === null) return null;
   if (input.blocked) return "blocked";
   if (input.connection === "removed") return input.unblockedHere ? "unblocked" : "unavailable";
+  // Invited again after you unblocked them: still waiting for them to accept.
+  if (input.connection === "invited_by_me" && input.unblockedHere) return "unblocked";
   return null;
 }
 

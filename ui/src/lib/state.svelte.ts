@@ -5,12 +5,16 @@
 
 import { tick } from "svelte";
 import { api, onClientEvent, onOpenConversation, toIpcError } from "./api";
+import type { BlockChange } from "./bindings/BlockChange";
+import type { BlockedPerson } from "./bindings/BlockedPerson";
 import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { Incident } from "./bindings/Incident";
 import type { IncidentView } from "./bindings/IncidentView";
+import type { ModerationNotice } from "./bindings/ModerationNotice";
 import type { Profile } from "./bindings/Profile";
+import type { ReportView } from "./bindings/ReportView";
 import type { SessionState } from "./bindings/SessionState";
 import type { Settings } from "./bindings/Settings";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -18,9 +22,10 @@ import { coalesce } from "./async";
 import { describeError } from "./errors";
 import { openIncidentCount, sortIncidents } from "./incidents";
 import { mergeRestored } from "./precheck";
+import { changedReports, noticeForBanner, sortReports } from "./safety";
 
 export type Phase = "loading" | "setup" | "main" | "unavailable";
-export type View = "welcome" | "conversation" | "connections" | "settings" | "incidents";
+export type View = "welcome" | "conversation" | "connections" | "settings" | "incidents" | "safety";
 
 /** A request to show one message of a conversation (search result, notification). */
 export interface FocusRequest {
@@ -56,6 +61,32 @@ export const DEFAULT_SETTINGS: Settings = {
   apology_template: "I am sorry about my earlier message. It was not how I want to speak to you, and I apologise.",
   urgent_breaks_dnd: true,
 };
+
+/** Someone to block, unblock or report: an id and a name to show. */
+export interface Person {
+  user_id: number;
+  display_name: string;
+  handle?: string;
+}
+
+const DISMISSED_NOTICE_KEY = "candor.dismissed-notice";
+
+function readDismissedNotice(): number | null {
+  try {
+    const v = globalThis.localStorage?.getItem(DISMISSED_NOTICE_KEY);
+    return v ? Number(v) || null : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDismissedNotice(at: number): void {
+  try {
+    globalThis.localStorage?.setItem(DISMISSED_NOTICE_KEY, String(at));
+  } catch {
+    // Dismissed for this run only.
+  }
+}
 
 type Listener = (conversationId: number) => void;
 type IncidentListener = (incidentId: string) => void;
@@ -100,6 +131,27 @@ class AppState {
   /** Text of a cancelled message, for its conversation's composer to take back. */
   restoredText = $state<{ conversationId: number; text: string; nonce: number } | null>(null);
 
+  /** People you block, most recent first. */
+  blocked = $state.raw<BlockedPerson[]>([]);
+  blockedLoaded = $state(false);
+  blockedError = $state<string | null>(null);
+  /** People you unblocked on this device since the app started (a new invitation is needed). */
+  unblockedHere = $state.raw<number[]>([]);
+  /** Group messages from people you block that you chose to show. */
+  revealed = $state.raw<number[]>([]);
+  /** Reports you made, newest first, with their latest status. */
+  reports = $state.raw<ReportView[]>([]);
+  reportsLoaded = $state(false);
+  reportsError = $state<string | null>(null);
+  /** Reports whose status changed since you last looked at them. */
+  reportNews = $state.raw<number[]>([]);
+  /** Moderators' notices to you, newest first. */
+  notices = $state.raw<ModerationNotice[]>([]);
+  /** The time of the newest notice dismissed from the banner. */
+  dismissedNotice = $state<number | null>(readDismissedNotice());
+  /** Notices that arrived while the app was running (by time). */
+  private freshNotices = $state.raw<Set<number>>(new Set());
+
   /** Current time, refreshed every 30 s so relative times stay right. */
   now = $state(Date.now());
 
@@ -142,6 +194,45 @@ class AppState {
     }
   });
 
+  readonly refreshBlocked = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      this.blocked = await api.listBlocked();
+      this.blockedLoaded = true;
+      this.blockedError = null;
+    } catch (e) {
+      this.blockedError = describeError(e);
+    }
+  });
+
+  readonly refreshReports = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      const next = sortReports(await api.listReports());
+      if (this.reportsLoaded && this.view !== "safety") {
+        const changed = changedReports(this.reports, next).filter((id) => !this.reportNews.includes(id));
+        if (changed.length > 0) this.reportNews = [...this.reportNews, ...changed];
+      }
+      this.reports = next;
+      this.reportsLoaded = true;
+      this.reportsError = null;
+    } catch (e) {
+      this.reportsError = describeError(e);
+    }
+  });
+
+  readonly refreshNotices = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      const list = await api.listNotices();
+      // A notice heard live stays in the list until the mirror has it too.
+      const missing = this.notices.filter((n) => this.freshNotices.has(n.at) && !list.some((l) => l.at === n.at));
+      this.notices = [...missing, ...list].sort((a, b) => b.at - a.at);
+    } catch {
+      // Keep the notices we have; the banner shows what arrived live.
+    }
+  });
+
   /** Loads the session and, when signed in, everything the main screen shows. */
   async start(): Promise<void> {
     if (!this.clock) this.clock = setInterval(() => (this.now = Date.now()), 30_000);
@@ -180,6 +271,9 @@ class AppState {
       this.refreshConnections(),
       this.loadSettings(),
       this.refreshIncidents(),
+      this.refreshBlocked(),
+      this.refreshReports(),
+      this.refreshNotices(),
     ]);
   }
 
@@ -220,6 +314,15 @@ class AppState {
     this.incidentId = null;
     this.incidentSeed = null;
     this.problem = null;
+    this.blocked = [];
+    this.blockedLoaded = false;
+    this.unblockedHere = [];
+    this.revealed = [];
+    this.reports = [];
+    this.reportsLoaded = false;
+    this.reportNews = [];
+    this.notices = [];
+    this.freshNotices = new Set();
   }
 
   private async loadSettings(): Promise<void> {
@@ -274,6 +377,12 @@ class AppState {
     this.view = "settings";
   }
 
+  /** Your reports, the people you block and moderators' notices. */
+  showSafety(): void {
+    this.view = "safety";
+    this.reportNews = [];
+  }
+
   /** Shows the incidents view; with an id, that incident (a fresh view of it may come along). */
   openIncident(id: string | null = null, seed: IncidentView | null = null): void {
     this.view = "incidents";
@@ -325,6 +434,102 @@ class AppState {
 
   get pendingInvitations(): number {
     return this.connections.filter((c) => c.state === "invited_me").length;
+  }
+
+  // ------------------------------------------------------------ protection
+
+  /** You block this person. */
+  isBlocked(userId: number): boolean {
+    return this.blocked.some((b) => b.profile.user_id === userId);
+  }
+
+  /** You unblocked this person on this device (the old connection stays removed). */
+  wasUnblockedHere(userId: number): boolean {
+    return this.unblockedHere.includes(userId);
+  }
+
+  /** A group message from someone you block that you chose to show. */
+  isRevealed(messageId: number): boolean {
+    return this.revealed.includes(messageId);
+  }
+
+  reveal(messageId: number, shown = true): void {
+    if (shown === this.isRevealed(messageId)) return;
+    this.revealed = shown ? [...this.revealed, messageId] : this.revealed.filter((id) => id !== messageId);
+  }
+
+  /** A name for someone, from what this device knows of them. */
+  personName(userId: number): string | null {
+    const b = this.blocked.find((x) => x.profile.user_id === userId);
+    if (b) return b.profile.display_name;
+    const c = this.connections.find((x) => x.peer.user_id === userId);
+    if (c) return c.peer.display_name;
+    for (const conversation of this.conversations) {
+      const m = conversation.members.find((x) => x.user_id === userId);
+      if (m) return m.display_name;
+    }
+    return null;
+  }
+
+  /** Blocks someone; the lists follow at once (the event refetches them too). Throws an `IpcError`. */
+  async block(person: Person): Promise<BlockChange> {
+    const change = await api.blockUser(person.user_id);
+    this.applyBlock(person, change);
+    return change;
+  }
+
+  /** Unblocks someone: they can be invited again; the old connection is not restored. Throws an `IpcError`. */
+  async unblock(person: Person): Promise<BlockChange> {
+    const change = await api.unblockUser(person.user_id);
+    this.applyBlock(person, change);
+    return change;
+  }
+
+  /** Shows a block change made here (or with a report) before the events refetch. */
+  applyBlock(person: Person, change: BlockChange): void {
+    const id = change.user_id;
+    if (change.blocked) {
+      if (!this.isBlocked(id)) {
+        const known = this.connections.find((c) => c.peer.user_id === id)?.peer;
+        const profile: Profile = known ?? {
+          user_id: id,
+          handle: person.handle ?? "",
+          display_name: person.display_name,
+          headline: "",
+          phone: null,
+        };
+        this.blocked = [{ profile, blocked_at: change.at }, ...this.blocked];
+      }
+      this.unblockedHere = this.unblockedHere.filter((u) => u !== id);
+      this.connections = this.connections.map((c) =>
+        c.peer.user_id === id ? { ...c, state: "removed", updated_at: change.at } : c,
+      );
+    } else {
+      this.blocked = this.blocked.filter((b) => b.profile.user_id !== id);
+      if (!this.unblockedHere.includes(id)) this.unblockedHere = [...this.unblockedHere, id];
+    }
+    void this.refreshBlocked();
+    void this.refreshConnections();
+  }
+
+  /** The moderator's notice the banner shows, if any. */
+  get noticeBanner(): ModerationNotice | null {
+    return noticeForBanner(this.notices, this.dismissedNotice, this.now, this.freshNotices);
+  }
+
+  dismissNotice(): void {
+    const n = this.noticeBanner;
+    if (!n) return;
+    this.dismissedNotice = n.at;
+    writeDismissedNotice(n.at);
+  }
+
+  private noticeArrived(notice: ModerationNotice): void {
+    this.freshNotices = new Set([...this.freshNotices, notice.at]);
+    if (!this.notices.some((n) => n.at === notice.at && n.text === notice.text)) {
+      this.notices = [notice, ...this.notices].sort((a, b) => b.at - a.at);
+    }
+    void this.refreshNotices();
   }
 
   // ---------------------------------------------------------------- events
@@ -393,6 +598,16 @@ class AppState {
       case "incident_changed":
         void this.refreshIncidents();
         for (const l of this.incidentListeners) l(event.id);
+        break;
+      case "blocks_changed":
+        void this.refreshBlocked();
+        void this.refreshConnections();
+        break;
+      case "reports_changed":
+        void this.refreshReports();
+        break;
+      case "notice":
+        this.noticeArrived(event.notice);
         break;
       case "signed_out":
         if (this.phase === "main") {
