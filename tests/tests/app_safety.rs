@@ -177,27 +177,21 @@ async fn a_reported_message_is_resolved_on_the_command_line_and_the_reporter_see
     )
     .await?;
     let option = |id: i64| format!("[data-testid=\"evidence-option\"][data-message-id=\"{id}\"]");
+    // Each option is the checkbox of one message of the thread.
     let chosen = app.wait_for_css(&option(threat.0)).await?;
-    let checked = chosen
-        .find(Locator::Css("input[type=checkbox]"))
-        .await?
-        .prop("checked")
-        .await?;
     assert_eq!(
-        checked.as_deref(),
+        chosen.prop("checked").await?.as_deref(),
         Some("true"),
         "the reported message is preselected"
     );
-    app.wait_for_css(&option(context.0))
-        .await?
-        .find(Locator::Css("input[type=checkbox]"))
-        .await?
-        .click()
-        .await?;
+    app.wait_for_css(&option(context.0)).await?.click().await?;
     app.screenshot("report").await?;
     app.click("submit-report").await?;
 
     // The report is received; the reporter follows it.
+    app.wait_for_css("[data-testid=\"report-sent\"][data-status=\"received\"]")
+        .await?;
+    app.click("report-done").await?;
     app.click("open-reports").await?;
     app.wait_for_css("[data-testid=\"report-item\"][data-status=\"received\"]")
         .await?;
