@@ -270,6 +270,7 @@ async fn a_correction_is_attached_to_the_original_on_both_sides() {
         .await
         .unwrap();
     bob.wait_for_messages(chat, 1).await;
+    alice.wait_for_messages(chat, 1).await;
     let original = all_messages(&alice.client, chat).await;
     let original = original.last().unwrap();
     // Bob has not read the original when the correction arrives.

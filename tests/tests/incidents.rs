@@ -202,6 +202,7 @@ async fn an_urgent_notice_repeats_until_it_is_read_and_reminders_only_fire_while
         .await
         .unwrap();
     bob.wait_for_messages(chat, 1).await;
+    alice.wait_for_messages(chat, 1).await;
     let original = all_messages(&alice.client, chat).await[0].id;
     alice
         .client

@@ -2,14 +2,18 @@ import { describe, expect, it } from "vitest";
 import type { MessageView } from "./bindings/MessageView";
 import type { PendingMessage } from "./bindings/PendingMessage";
 import { errorSentence } from "./errors";
+import { buildOffsets, captureAnchor, restoreAnchor, type RowKey } from "./virtual";
 import {
   buildRows,
+  capMessages,
   countFromOthers,
+  farSide,
   deliveryMark,
   estimateRowHeight,
   findFirstUnreadSeq,
   joinsWith,
   mergeMessages,
+  messageKey,
   pendingLabel,
   canCancel,
   START_KEY,
@@ -210,5 +214,147 @@ describe("estimateRowHeight", () => {
     expect(long).toBeGreaterThan(short);
     expect(correction).toBeGreaterThan(short + 100);
     expect(estimateRowHeight({ kind: "day", key: "d", label: "Today", time: 0 })).toBeGreaterThan(0);
+  });
+});
+
+describe("capMessages", () => {
+  const seqs = (ms: readonly MessageView[]) => ms.map((m) => m.seq);
+
+  it("returns the same array when the window is within the cap", () => {
+    const ms = range(1, 10);
+    const c = capMessages(ms, 10, "newer");
+    expect(c.messages).toBe(ms);
+    expect(c.droppedNewer).toEqual([]);
+    expect(c.droppedOlder).toEqual([]);
+  });
+
+  it("drops the surplus at the newer end when scrolling up", () => {
+    const c = capMessages(range(1, 20), 15, "newer");
+    expect(seqs(c.messages)).toEqual(seqs(range(1, 15)));
+    expect(seqs(c.droppedNewer)).toEqual([16, 17, 18, 19, 20]);
+    expect(c.droppedOlder).toEqual([]);
+  });
+
+  it("drops the surplus at the older end when scrolling down", () => {
+    const c = capMessages(range(1, 20), 15, "older");
+    expect(seqs(c.messages)).toEqual(seqs(range(6, 20)));
+    expect(seqs(c.droppedOlder)).toEqual([1, 2, 3, 4, 5]);
+    expect(c.droppedNewer).toEqual([]);
+  });
+
+  it("never drops the rows on screen", () => {
+    expect(seqs(capMessages(range(1, 20), 10, "newer", { first: 8, last: 13 }).messages)).toEqual(seqs(range(1, 13)));
+    expect(seqs(capMessages(range(1, 20), 10, "older", { first: 6, last: 9 }).messages)).toEqual(seqs(range(6, 20)));
+    const all = range(1, 20);
+    expect(capMessages(all, 5, "older", { first: 1, last: 20 }).messages).toBe(all);
+    expect(capMessages(all, 5, "newer", { first: 1, last: 20 }).messages).toBe(all);
+  });
+
+  it("picks the end away from a seq", () => {
+    expect(farSide(range(1, 100), 10)).toBe("newer");
+    expect(farSide(range(1, 100), 90)).toBe("older");
+    expect(farSide([], 5)).toBe("older");
+  });
+
+  it("counts messages from others up to a seq", () => {
+    const ms = range(1, 6, (s) => ({ mine: s % 2 === 0 }));
+    expect(countFromOthers(ms, 3)).toBe(2);
+    expect(countFromOthers(ms, 0)).toBe(0);
+  });
+});
+
+// A long scroll as MessageList does it: pages of 50 loaded at one end, the
+// window capped at the other; rows and offsets rebuilt for the window only.
+describe("a capped window over a long conversation", () => {
+  const PAGE = 50;
+  const MAX = 1500;
+  const TOTAL = 8000;
+  // Several days, so that day separators come and go with the window.
+  const history = range(1, TOTAL, (s) => ({ server_time: at(1 + Math.floor(s / 700), 9) + s }));
+  const bySeq = (first: number, last: number) => history.slice(Math.max(0, first - 1), Math.max(0, last));
+
+  function layout(window: readonly MessageView[], firstUnreadSeq: number | null, counter?: { n: number }) {
+    const rows = buildRows(window, [], firstUnreadSeq, NOW, window.length > 0 && window[0].seq === 1);
+    const keys: RowKey[] = rows.map((r) => r.key);
+    const offsets = buildOffsets(keys, new Map(), (i) => {
+      if (counter) counter.n++;
+      return estimateRowHeight(rows[i]);
+    });
+    return { rows, keys, offsets };
+  }
+
+  it("keeps per-page work and memory bounded, the anchor in place and the keys unique", () => {
+    let window = bySeq(TOTAL - PAGE + 1, TOTAL);
+    let atLatest = true;
+    const firstUnread = TOTAL - 120;
+    const perPage: number[] = [];
+    while (window[0].seq > 1) {
+      const before = layout(window, firstUnread);
+      // The view sits near the top: 7 px into the 4th row.
+      const top = before.offsets[3] + 7;
+      const anchor = captureAnchor(before.keys, before.offsets, top)!;
+      const shown = { first: window[0].seq, last: window[Math.min(window.length - 1, 20)].seq };
+
+      const page = bySeq(window[0].seq - PAGE, window[0].seq - 1);
+      const merged = mergeMessages(window, page);
+      const capped = capMessages(merged, MAX, "newer", shown);
+      if (capped.droppedNewer.length > 0) atLatest = false;
+      window = capped.messages;
+
+      const counter = { n: 0 };
+      const after = layout(window, firstUnread, counter);
+      perPage.push(counter.n);
+      expect(window.length).toBeLessThanOrEqual(MAX);
+      expect(new Set(after.keys).size).toBe(after.keys.length);
+      // The anchor row is still loaded and comes back to the same place on screen.
+      const restored = restoreAnchor(anchor, after.keys, after.offsets);
+      expect(restored).not.toBeNull();
+      const i = after.keys.indexOf(anchor.key);
+      expect(restored! - after.offsets[i]).toBe(7);
+    }
+    expect(atLatest).toBe(false);
+    expect(window.map((m) => m.seq)).toEqual(bySeq(1, MAX).map((m) => m.seq));
+    // Work per page does not grow with the pages loaded before: the last
+    // page costs what a page costs once the window is full.
+    const full = perPage.slice(Math.ceil(MAX / PAGE));
+    expect(full.length).toBeGreaterThan(100);
+    expect(Math.max(...full)).toBeLessThanOrEqual(MAX + 20);
+    expect(Math.max(...full) - Math.min(...full)).toBeLessThanOrEqual(20);
+
+    // Back down: newer pages load again in order, the older end is dropped.
+    while (!atLatest) {
+      const before = layout(window, firstUnread);
+      const top = before.offsets[before.offsets.length - 1] - 600;
+      const anchor = captureAnchor(before.keys, before.offsets, top)!;
+      const last = window[window.length - 1].seq;
+      const shown = { first: window[Math.max(0, window.length - 20)].seq, last };
+      const page = bySeq(last + 1, last + PAGE);
+      const capped = capMessages(mergeMessages(window, page), MAX, "older", shown);
+      window = capped.messages;
+      if (page.length < PAGE) atLatest = true;
+
+      const after = layout(window, firstUnread);
+      expect(window.length).toBeLessThanOrEqual(MAX);
+      expect(new Set(after.keys).size).toBe(after.keys.length);
+      const restored = restoreAnchor(anchor, after.keys, after.offsets);
+      expect(restored).not.toBeNull();
+      expect(restored! - after.offsets[after.keys.indexOf(anchor.key)]).toBe(anchor.delta);
+    }
+    expect(window.map((m) => m.seq)).toEqual(bySeq(TOTAL - MAX + 1, TOTAL).map((m) => m.seq));
+    for (let i = 1; i < window.length; i++) expect(window[i].seq).toBe(window[i - 1].seq + 1);
+    // The unread divider is back, before the first unread message.
+    const { rows } = layout(window, firstUnread);
+    const u = rows.findIndex((r) => r.key === UNREAD_KEY);
+    expect(u).toBeGreaterThan(0);
+    const next = rows.slice(u + 1).find((r) => r.kind === "item")!;
+    expect(next.key).toBe(messageKey(history[firstUnread - 1].id));
+  });
+
+  it("drops the start row with the oldest messages and brings it back with them", () => {
+    const all = bySeq(1, 100);
+    expect(buildRows(all, [], null, NOW, true)[0].key).toBe(START_KEY);
+    const capped = capMessages(all, 60, "older").messages;
+    expect(capped[0].seq).toBe(41);
+    expect(buildRows(capped, [], null, NOW, capped[0].seq === 1).some((r) => r.key === START_KEY)).toBe(false);
   });
 });

@@ -110,11 +110,78 @@ export function findFirstUnreadSeq(
   return null;
 }
 
-/** How many messages from other people `messages` holds (for paging back to the first unread). */
-export function countFromOthers(messages: readonly MessageView[]): number {
+/**
+ * How many messages from other people `messages` holds (for paging back to
+ * the first unread), ignoring those after `upToSeq`.
+ */
+export function countFromOthers(messages: readonly MessageView[], upToSeq = Number.POSITIVE_INFINITY): number {
   let n = 0;
-  for (const m of messages) if (!m.mine) n++;
+  for (const m of messages) if (!m.mine && m.seq <= upToSeq) n++;
   return n;
+}
+
+/** A range of seqs to keep loaded (the rows on screen), both ends included. */
+export interface SeqRange {
+  first: number;
+  last: number;
+}
+
+/** The loaded messages after `capMessages`, and what it dropped at either end (ascending). */
+export interface CappedMessages {
+  messages: MessageView[];
+  droppedOlder: MessageView[];
+  droppedNewer: MessageView[];
+}
+
+/** Index of the first message with `seq >= target` in an ascending list (length if none). */
+function lowerBound(messages: readonly MessageView[], target: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid].seq < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Bounds the loaded window: keeps at most `max` messages by dropping the
+ * surplus at the `drop` end (the end away from where the view is heading).
+ * Messages inside `keep` (the rows on screen) are never dropped, so the
+ * window can stay above `max` by at most what `keep` holds. Costs O(max +
+ * surplus), whatever the length of the conversation. When nothing has to go,
+ * the same array comes back.
+ */
+export function capMessages(
+  messages: readonly MessageView[],
+  max: number,
+  drop: "older" | "newer",
+  keep: SeqRange | null = null,
+): CappedMessages {
+  const none: MessageView[] = [];
+  const excess = messages.length - Math.max(0, max);
+  if (excess <= 0) return { messages: messages as MessageView[], droppedOlder: none, droppedNewer: none };
+  if (drop === "newer") {
+    let cut = messages.length - excess;
+    if (keep) cut = Math.max(cut, lowerBound(messages, keep.last + 1));
+    if (cut >= messages.length) return { messages: messages as MessageView[], droppedOlder: none, droppedNewer: none };
+    return { messages: messages.slice(0, cut), droppedOlder: none, droppedNewer: messages.slice(cut) };
+  }
+  let cut = excess;
+  if (keep) cut = Math.min(cut, lowerBound(messages, keep.first));
+  if (cut <= 0) return { messages: messages as MessageView[], droppedOlder: none, droppedNewer: none };
+  return { messages: messages.slice(cut), droppedOlder: messages.slice(0, cut), droppedNewer: none };
+}
+
+/**
+ * The end of the loaded window farther from `seq`: the end to drop from
+ * when the view is at `seq`.
+ */
+export function farSide(messages: readonly MessageView[], seq: number): "older" | "newer" {
+  if (messages.length === 0) return "older";
+  const mid = (messages[0].seq + messages[messages.length - 1].seq) / 2;
+  return seq <= mid ? "newer" : "older";
 }
 
 /** The state line of a pending message. */

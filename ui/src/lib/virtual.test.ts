@@ -4,6 +4,7 @@ import {
   captureAnchor,
   computeWindow,
   indexAt,
+  pruneHeights,
   restoreAnchor,
   visibleRange,
   windowFromOffsets,
@@ -154,5 +155,31 @@ describe("scroll anchoring", () => {
     const o = buildOffsets(["x"], new Map(), 10);
     expect(restoreAnchor({ key: "gone", delta: 0 }, ["x"], o)).toBeNull();
     expect(captureAnchor([], new Float64Array([0]), 0)).toBeNull();
+  });
+});
+
+describe("pruneHeights", () => {
+  it("forgets the heights of rows that left the window", () => {
+    const heights = new Map<RowKey, number>([
+      ["a", 10],
+      ["b", 20],
+      ["c", 30],
+    ]);
+    expect(pruneHeights(heights, ["b", "c", "d"])).toBe(1);
+    expect([...heights.keys()]).toEqual(["b", "c"]);
+    expect(pruneHeights(heights, ["b", "c"])).toBe(0);
+    expect(pruneHeights(new Map(), [])).toBe(0);
+  });
+
+  it("keeps the anchor in place when rows above it are dropped", () => {
+    const keys = keysOf(100);
+    const heights = new Map<RowKey, number>(keys.map((k, i) => [k, 20 + (i % 7)]));
+    const o1 = buildOffsets(keys, heights, 40);
+    const anchor = captureAnchor(keys, o1, o1[70] + 5)!;
+    const kept = keys.slice(30);
+    pruneHeights(heights, kept);
+    expect(heights.size).toBe(70);
+    const o2 = buildOffsets(kept, heights, 40);
+    expect(restoreAnchor(anchor, kept, o2)).toBe(o2[40] + 5);
   });
 });

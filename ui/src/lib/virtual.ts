@@ -110,6 +110,24 @@ export function visibleRange(
   return { first, last };
 }
 
+/**
+ * Forgets the measured heights of rows that are no longer in `keys` (after
+ * the loaded window dropped some), so the map stays as small as the window.
+ * Returns how many were forgotten. O(heights + keys).
+ */
+export function pruneHeights(heights: Map<RowKey, number>, keys: readonly RowKey[]): number {
+  if (heights.size === 0) return 0;
+  const live = new Set<RowKey>(keys);
+  let removed = 0;
+  for (const key of [...heights.keys()]) {
+    if (!live.has(key)) {
+      heights.delete(key);
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /** A row and where the viewport top sits relative to that row's top. */
 export interface ScrollAnchor {
   key: RowKey;
