@@ -304,6 +304,12 @@ async fn history_and_search_work_with_the_server_gone() {
         alice.client.send_text(chat, text).await.unwrap();
     }
     carol.wait_for_messages(chat, 3).await;
+    alice.wait_for_messages(chat, 3).await;
+    let own = alice.client.search("invoice", None, 20).await.unwrap();
+    assert!(
+        own.len() == 1 && own[0].mine,
+        "Alice's own message: {own:?}"
+    );
 
     drop(server.stop().await);
     carol.restart().await;
@@ -314,6 +320,7 @@ async fn history_and_search_work_with_the_server_gone() {
         .await
         .unwrap();
     assert_eq!(hits.len(), 1);
+    assert!(!hits[0].mine, "Alice wrote it, not Carol");
     let marked: Vec<&str> = hits[0]
         .snippet
         .iter()

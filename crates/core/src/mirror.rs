@@ -973,6 +973,7 @@ pub fn search(
             conversation_title: title,
             seq: m.seq,
             sender_name: m.sender_name,
+            mine: m.mine,
             server_time: m.server_time,
             kind: m.kind,
             snippet: search::snippet(&text, query, 120),

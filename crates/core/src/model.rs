@@ -150,6 +150,8 @@ pub struct SearchHit {
     pub conversation_title: String,
     pub seq: i64,
     pub sender_name: String,
+    /// You sent it.
+    pub mine: bool,
     pub server_time: i64,
     pub kind: MessageKind,
     pub snippet: Vec<SnippetPart>,

@@ -202,8 +202,8 @@ describe("Entry points", () => {
 
   it("offers it on my search results only", async () => {
     api.searchMessages.mockResolvedValue([
-      { message_id: 42, conversation_id: 3, conversation_title: "Bob Okafor", seq: 7, sender_name: "Alice Martin", server_time: today(14, 2), kind: "text", snippet: [{ text: "The budget is 40k", matched: false }] },
-      { message_id: 43, conversation_id: 3, conversation_title: "Bob Okafor", seq: 8, sender_name: "Bob Okafor", server_time: today(14, 3), kind: "text", snippet: [{ text: "Thanks", matched: false }] },
+      { message_id: 42, conversation_id: 3, conversation_title: "Bob Okafor", seq: 7, sender_name: "Alice Martin", mine: true, server_time: today(14, 2), kind: "text", snippet: [{ text: "The budget is 40k", matched: false }] },
+      { message_id: 43, conversation_id: 3, conversation_title: "Bob Okafor", seq: 8, sender_name: "Bob Okafor", mine: false, server_time: today(14, 3), kind: "text", snippet: [{ text: "Thanks", matched: false }] },
     ]);
     const onclose = vi.fn();
     render(SearchDialog, { props: { onclose } });

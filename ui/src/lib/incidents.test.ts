@@ -12,7 +12,6 @@ import {
   followUpHeadings,
   followUpKindForStep,
   INCIDENT_CASES,
-  isMyHit,
   listNames,
   openIncidentCount,
   openIncidentFor,
@@ -212,11 +211,6 @@ describe("recipients", () => {
     expect(rightPersonChoices(list, [2], 1).map((p) => p.display_name)).toEqual(["Carol", "Zoe"]);
   });
 
-  it("recognises my own search hits by name", () => {
-    expect(isMyHit({ sender_name: "Alice Martin" }, { display_name: "Alice Martin" })).toBe(true);
-    expect(isMyHit({ sender_name: "Bob" }, { display_name: "Alice Martin" })).toBe(false);
-    expect(isMyHit({ sender_name: "Bob" }, null)).toBe(false);
-  });
 });
 
 describe("urgent notices", () => {

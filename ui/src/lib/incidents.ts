@@ -368,15 +368,6 @@ export function urgentDefaultText(c: IncidentCase, sent: readonly MessageKind[] 
   }
 }
 
-/**
- * Whether a search hit is a message of yours. Hits carry the sender's name
- * only, so this compares names; starting an incident checks it again (the
- * core refuses with `not_your_message`).
- */
-export function isMyHit(hit: { sender_name: string }, me: Pick<Profile, "display_name"> | null): boolean {
-  return me !== null && hit.sender_name === me.display_name;
-}
-
 /** Column headings for the follow-ups in the recipient table ("Correction", or "Correction 1", "Correction 2"). */
 export function followUpHeadings(followUps: readonly { kind: MessageKind }[]): string[] {
   const counts = new Map<MessageKind, number>();

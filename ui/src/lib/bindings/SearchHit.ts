@@ -7,4 +7,8 @@ import type { SnippetPart } from "./SnippetPart";
 /**
  * A search result.
  */
-export type SearchHit = { message_id: MessageId, conversation_id: ConversationId, conversation_title: string, seq: number, sender_name: string, server_time: number, kind: MessageKind, snippet: Array<SnippetPart>, };
+export type SearchHit = { message_id: MessageId, conversation_id: ConversationId, conversation_title: string, seq: number, sender_name: string, 
+/**
+ * You sent it.
+ */
+mine: boolean, server_time: number, kind: MessageKind, snippet: Array<SnippetPart>, };
