@@ -397,14 +397,26 @@ pub async fn bob_connects_with_dana(app: &App, bob: &Person) -> anyhow::Result<C
     Ok(bob.client.open_direct(dana).await?)
 }
 
+/// Opens a conversation from the list. The list re-sorts when messages
+/// arrive, and a click can land on the row that just moved under the pointer,
+/// so this checks which conversation opened and clicks again if needed.
 pub async fn open_conversation(app: &App, id: ConversationId) -> anyhow::Result<()> {
-    let row = app
-        .wait_for_css(&format!(
-            "[data-testid=\"conversation-item\"][data-conversation-id=\"{}\"]",
-            id.0
-        ))
-        .await?;
-    row.click().await?;
+    let row = format!(
+        "[data-testid=\"conversation-item\"][data-conversation-id=\"{}\"]",
+        id.0
+    );
+    let opened = format!("{row}[aria-current=\"true\"]");
+    let deadline = tokio::time::Instant::now() + UI_DEADLINE;
+    loop {
+        app.wait_for_css(&row).await?.click().await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        if !app.driver.find_all(Locator::Css(&opened)).await?.is_empty() {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("Conversation {} did not open", id.0);
+        }
+    }
     app.wait_for("message-list").await?;
     Ok(())
 }
