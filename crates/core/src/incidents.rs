@@ -241,17 +241,7 @@ fn others(conn: &Connection, conversation: ConversationId, me: UserId) -> CoreRe
         .query_map(params![conversation.0, me.0], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.into_iter()
-        .map(|id| {
-            Ok(
-                mirror::profile(conn, UserId(id))?.unwrap_or_else(|| Profile {
-                    user_id: UserId(id),
-                    handle: String::new(),
-                    display_name: format!("User {id}"),
-                    headline: String::new(),
-                    phone: None,
-                }),
-            )
-        })
+        .map(|id| mirror::profile_or_stand_in(conn, UserId(id)))
         .collect()
 }
 

@@ -476,6 +476,18 @@ pub fn profile(conn: &Connection, user: UserId) -> CoreResult<Option<Profile>> {
         .optional()?)
 }
 
+/// A person's profile, or a stand-in named "User N" for someone this mirror
+/// has no profile of (left every shared conversation, hidden by a block).
+pub fn profile_or_stand_in(conn: &Connection, user: UserId) -> CoreResult<Profile> {
+    Ok(profile(conn, user)?.unwrap_or_else(|| Profile {
+        user_id: user,
+        handle: String::new(),
+        display_name: format!("User {user}"),
+        headline: String::new(),
+        phone: None,
+    }))
+}
+
 fn members(conn: &Connection, conversation: ConversationId) -> CoreResult<Vec<Profile>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.user_id, p.handle, p.display_name, p.headline, p.phone

@@ -273,13 +273,7 @@ fn gather_facts(
     let mut out = Vec::with_capacity(members.len());
     for member in members {
         let user = UserId(member);
-        let recipient = mirror::profile(conn, user)?.unwrap_or_else(|| Profile {
-            user_id: user,
-            handle: String::new(),
-            display_name: format!("User {member}"),
-            headline: String::new(),
-            phone: None,
-        });
+        let recipient = mirror::profile_or_stand_in(conn, user)?;
         let ever_messaged: bool = conn
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM members mm JOIN messages m ON m.conversation_id = mm.conversation_id

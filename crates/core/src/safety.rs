@@ -116,16 +116,8 @@ impl Client {
                     .collect::<rusqlite::Result<_>>()?;
                 rows.into_iter()
                     .map(|(user, at)| {
-                        let profile =
-                            mirror::profile(c, UserId(user))?.unwrap_or_else(|| Profile {
-                                user_id: UserId(user),
-                                handle: String::new(),
-                                display_name: format!("User {user}"),
-                                headline: String::new(),
-                                phone: None,
-                            });
                         Ok(BlockedPerson {
-                            profile,
+                            profile: mirror::profile_or_stand_in(c, UserId(user))?,
                             blocked_at: at,
                         })
                     })

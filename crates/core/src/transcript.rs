@@ -255,17 +255,11 @@ fn build_transcript(
 }
 
 fn member(conn: &Connection, user: UserId) -> CoreResult<TranscriptMember> {
-    Ok(match mirror::profile(conn, user)? {
-        Some(p) => TranscriptMember {
-            user_id: user,
-            handle: p.handle,
-            display_name: p.display_name,
-        },
-        None => TranscriptMember {
-            user_id: user,
-            handle: String::new(),
-            display_name: format!("User {user}"),
-        },
+    let p = mirror::profile_or_stand_in(conn, user)?;
+    Ok(TranscriptMember {
+        user_id: user,
+        handle: p.handle,
+        display_name: p.display_name,
     })
 }
 
