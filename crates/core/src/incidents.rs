@@ -530,6 +530,23 @@ impl Client {
         repeat_every_ms: i64,
         local_minute: u16,
     ) -> CoreResult<Vec<PlannedNotification>> {
+        // The shell asks every few seconds; most of the time nothing is
+        // pending, and a reader answers that without taking the writer.
+        let pending: bool = self
+            .inner
+            .db
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM urgent_alerts WHERE done = 0)
+                         OR EXISTS (SELECT 1 FROM reminders WHERE state = 'pending' AND due_at <= ?1)",
+                    [now],
+                    |r| r.get(0),
+                )?)
+            })
+            .await?;
+        if !pending {
+            return Ok(Vec::new());
+        }
         let me = self.reader_me().await?;
         let settings = self.settings().await?;
         self.inner
