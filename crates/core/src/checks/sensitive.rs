@@ -182,6 +182,8 @@ pub fn scan(text: &str) -> Vec<Finding> {
     s.cards(&mut cands);
     s.ssns(&mut cands);
     s.passwords(&mut cands);
+    s.cli_passwords(&mut cands);
+    s.account_pairs(&mut cands);
     s.high_entropy(&quiet, &mut cands);
     resolve(cands)
         .into_iter()
@@ -790,6 +792,8 @@ const CARD_WORDS: &[&str] = &[
 
 /// Words that say a number is a reference of some other kind.
 const REFERENCE_WORDS: &[&str] = &[
+    "asset",
+    "id",
     "tracking",
     "track",
     "order",
@@ -1545,6 +1549,85 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A well-known account name and its password after a link, with no
+    /// password keyword: "https://admin.example.io — admin / lagoon062maple",
+    /// "https://10.0.0.5:8443 root:Tr0ub4dor".
+    fn account_pairs(&self, out: &mut Vec<Cand>) {
+        let (b, lower) = (self.b, &self.lower);
+        let Some(first_link) = find(lower, b"://", 0) else {
+            return;
+        };
+        // One pass: whether a link came earlier on the line, and each word
+        // that starts after white space (not inside the link itself).
+        let mut link_on_line = false;
+        let mut i = b[..first_link]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        while i < b.len() {
+            match b[i] {
+                b'\n' => link_on_line = false,
+                b':' if lower[i..].starts_with(b"://") => link_on_line = true,
+                c if link_on_line
+                    && c.is_ascii_alphabetic()
+                    && i > 0
+                    && b[i - 1].is_ascii_whitespace() =>
+                {
+                    let end = run_end(b, i, |c| c.is_ascii_alphabetic());
+                    let is_account = ACCOUNT_NAMES.iter().any(|n| lower[i..end] == *n.as_bytes());
+                    if is_account && !alnum_at(b, end) && !lower[end..].starts_with(b"://") {
+                        if let Some((start, stop)) = self.pair_secret(i) {
+                            out.push(Cand::new(FindingKind::Password, start, stop));
+                            i = stop;
+                            continue;
+                        }
+                    }
+                    i = end;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
+    /// Passwords glued to the `-p` flag of the MySQL and MariaDB command-line
+    /// tools: `mysql -u root -p'S3cret' db`, `mysqldump -pS3cret …` (a bare
+    /// `-p` asks for the password instead, and `-P` is the port).
+    fn cli_passwords(&self, out: &mut Vec<Cand>) {
+        let (b, lower) = (self.b, &self.lower);
+        let mut from = 0;
+        while let Some(at) = find(lower, b"mysql", from) {
+            from = at + 5;
+            if self.letter_before(at) {
+                continue;
+            }
+            let line_end = find(b, b"\n", at).unwrap_or(b.len());
+            let mut k = from;
+            while let Some(flag) = find(&b[..line_end], b" -p", k) {
+                k = flag + 3;
+                let v = flag + 3;
+                let Some(&first) = b.get(v) else { break };
+                if first.is_ascii_whitespace() {
+                    continue;
+                }
+                let (start, end) = if matches!(first, b'\'' | b'"') {
+                    let Some(close) = b[v + 1..line_end].iter().position(|&c| c == first) else {
+                        continue;
+                    };
+                    (v + 1, v + 1 + close)
+                } else {
+                    (v, run_end(b, v, |c| !c.is_ascii_whitespace()))
+                };
+                let value = self.text.get(start..end).unwrap_or("");
+                if plausible_secret(value, Keyword::Password, Form::Labelled, true) {
+                    out.push(Cand::new(FindingKind::Password, start, end));
+                }
+                break;
+            }
+        }
+    }
+
     /// Whether the character right before byte `i` is a letter or digit.
     fn letter_before(&self, i: usize) -> bool {
         match i.checked_sub(1).map(|p| self.b[p]) {
@@ -1588,6 +1671,17 @@ impl<'a> Scanner<'a> {
             end: kw_end,
             ..
         } = hit;
+        // "${DB_PASSWORD:?missing}", "${DB_PASSWORD:-}": the colon belongs
+        // to a shell parameter expansion, not to a label.
+        let name_start = kw_start
+            - b[..kw_start]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+        if b[..name_start].ends_with(b"${") {
+            return None;
+        }
         let mut j = run_end(b, kw_end, |c| c == b' ' || c == b'\t');
         // "パスワードはX", "密码是X": a verb written onto the keyword.
         if hit.joined {
@@ -1700,7 +1794,7 @@ impl<'a> Scanner<'a> {
                 return self.value(v, kw, form, false);
             }
             let arrow = matches!(bare, b"->" | b"=>") || bare == "→".as_bytes();
-            if (colon || arrow) && words_seen > 0 {
+            if (colon || arrow) && (words_seen > 0 || in_list(QUALIFIERS, bare)) {
                 if kw == Keyword::Login {
                     return self.pair_secret(w_end);
                 }
@@ -1709,7 +1803,8 @@ impl<'a> Scanner<'a> {
             let elided = [&b"d'"[..], "d’".as_bytes(), b"l'", "l’".as_bytes()]
                 .iter()
                 .any(|e| bare.starts_with(e));
-            let first_ok = words_seen > 0 || in_list(CONNECTORS, bare) || elided;
+            let first_ok =
+                words_seen > 0 || in_list(CONNECTORS, bare) || in_list(QUALIFIERS, bare) || elided;
             if !first_ok {
                 // "user: bob, password Harbour!Light7": a bare value right
                 // after the keyword, when a user name precedes it.
@@ -1798,7 +1893,7 @@ impl<'a> Scanner<'a> {
         for w in before.split(|c| !is_word_byte(c)) {
             let after = offset + w.len();
             offset = after + 1;
-            if in_list(USER_LABELS, w) {
+            if in_list(USER_LABELS, w) || in_list(NETWORK_LABELS, w) {
                 let rest = before.get(after..).unwrap_or_default().trim_ascii_start();
                 labelled |= matches!(rest.first(), Some(b':' | b'='));
             }
@@ -1810,7 +1905,7 @@ impl<'a> Scanner<'a> {
             .rev();
         let (value, label) = (last.next(), last.next());
         let pair = matches!((label, value), (Some(l), Some(v))
-            if in_list(USER_LABELS, l) && !in_list(USER_LABELS, v));
+            if (in_list(USER_LABELS, l) || in_list(NETWORK_LABELS, l)) && !in_list(USER_LABELS, v));
         let joined = before
             .trim_ascii_end()
             .last()
@@ -2024,6 +2119,8 @@ impl<'a> Scanner<'a> {
             || identifier_like(tok)
             // Subresource-integrity and other prefixed digests ("sha384-…").
             || DIGEST_PREFIXES.iter().any(|p| self.lower[start..].starts_with(p))
+            // Key fingerprints ("SHA256:ft+HSIYb…", as ssh prints them).
+            || FINGERPRINT_PREFIXES.iter().any(|p| self.lower[..start].ends_with(p))
             // Documentation samples ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").
             || find(tok, b"EXAMPLE", 0).is_some()
             // Base64 of readable JSON: a pagination cursor, saved settings.
@@ -2115,6 +2212,9 @@ impl<'a> Scanner<'a> {
 /// Digests written with their algorithm ("sha384-oqVuAfXR…" in an
 /// `integrity` attribute): checksums, not secrets.
 const DIGEST_PREFIXES: &[&[u8]] = &[b"sha1-", b"sha256-", b"sha384-", b"sha512-", b"md5-"];
+
+/// Public-key fingerprints written with their algorithm and a colon.
+const FINGERPRINT_PREFIXES: &[&[u8]] = &[b"sha1:", b"sha256:", b"sha384:", b"sha512:", b"md5:"];
 
 /// Query parameters whose values are secrets.
 const QUERY_SECRET_NAMES: &[&str] = &[
@@ -2660,7 +2760,13 @@ fn encoded_json_without_secrets(tok: &[u8]) -> bool {
             _ => false,
         }
     }
-    (value.is_object() || value.is_array()) && !secret_key(&value)
+    // A JSON Web Token's header on its own ("eyJhbGciOiJSUzI1NiJ9" without
+    // the payload and signature) names an algorithm; it holds no secret.
+    const JOSE_HEADER: &[&str] = &["alg", "typ", "kid", "cty", "enc", "zip", "crit", "x5t"];
+    let jose_header = value.as_object().is_some_and(|m| {
+        m.contains_key("alg") && m.keys().all(|k| JOSE_HEADER.contains(&k.as_str()))
+    });
+    jose_header || (value.is_object() || value.is_array()) && !secret_key(&value)
 }
 
 /// URLs as (start, end, start of query or fragment).
@@ -3066,6 +3172,46 @@ const FILLERS: &[&str] = &[
     "edelleen",
 ];
 
+/// What a password is for, written right after the keyword (as French,
+/// Dutch, Italian and Spanish put it, and lists do): "mot de passe wifi :",
+/// "wachtwoord wifi kantoor:", "Passwort WLAN:", "password admin:".
+const QUALIFIERS: &[&str] = &[
+    "wifi",
+    "wi-fi",
+    "wlan",
+    "vpn",
+    "router",
+    "routeur",
+    "admin",
+    "root",
+    "guest",
+    "guests",
+    "gast",
+    "gäste",
+    "invité",
+    "invités",
+    "ospite",
+    "ospiti",
+    "invitado",
+    "invitados",
+    "office",
+    "kantoor",
+    "bureau",
+    "büro",
+    "ufficio",
+    "oficina",
+    "escritório",
+    "db",
+    "database",
+    "datenbank",
+    "server",
+    "serveur",
+    "servidor",
+    "intranet",
+    "portal",
+    "portail",
+];
+
 /// Words that may follow a keyword before its verb: "password for the VPN
 /// is", "Passwort für das Intranet:", "mot de passe du compte est",
 /// "contraseña del router es", "wachtwoord van de mailbox:".
@@ -3217,6 +3363,26 @@ const USER_LABELS: &[&str] = &[
     "käyttäjätunnus",
     "utente",
     "usuário",
+];
+
+/// Account names that come with a password in handovers of a service.
+const ACCOUNT_NAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "sa",
+    "postgres",
+    "ubuntu",
+    "demo",
+    "guest",
+    "test",
+];
+
+/// Words naming a wireless network, whose password often follows its name
+/// with no separator: "rete ACME-Guest, password Pizza99", "SSID Lab5 pw …".
+const NETWORK_LABELS: &[&str] = &[
+    "ssid", "network", "netzwerk", "netz", "réseau", "reseau", "red", "rede", "rete", "netwerk",
+    "sieć", "nätverk", "netværk", "nettverk", "verkko", "síť",
 ];
 
 fn in_list(list: &[&str], word: &[u8]) -> bool {
@@ -4853,6 +5019,61 @@ mod tests {
         }
     }
 
+    #[test]
+    fn passwords_named_by_what_they_open_or_given_without_a_keyword() {
+        for (text, secret) in [
+            ("mot de passe routeur : Baguette#77", "Baguette#77"),
+            ("wachtwoord gast: Fiets-Regen-12", "Fiets-Regen-12"),
+            ("Passwort VPN: Ahorn!Baum55", "Ahorn!Baum55"),
+            ("clave wifi oficina: Sol-y-Playa2023", "Sol-y-Playa2023"),
+            ("SSID Lab-5G, password Kestrel4417", "Kestrel4417"),
+            (
+                "réseau Bureau-Invités, mot de passe Lavande2025",
+                "Lavande2025",
+            ),
+            (
+                "mysqldump -uops -pNebula_77x --all-databases > all.sql",
+                "Nebula_77x",
+            ),
+            (
+                "run: mysql -h db1 -u app -p\"Quartz-River-9\" shop",
+                "Quartz-River-9",
+            ),
+            (
+                "staging console https://ops.example.net:8443 root / Vanilla-Sky-31",
+                "Vanilla-Sky-31",
+            ),
+        ] {
+            assert_only(FindingKind::Password, text, secret);
+        }
+        for text in [
+            "export PGPASSWORD=${PGPASSWORD:?set it first}",
+            "DB_PASSWORD=${DB_PASSWORD:-}",
+            "password manager: 1Password, password policy: 12 characters",
+            "mysql -u root -p crm (it asks for the password)",
+            "mysql -P 3307 -h db1",
+            "https://admin.example.io — log in as admin with your SSO account",
+            "see https://wiki.example.io/setup then the test / staging split",
+            "postgres://db.internal:5432/app is the new host",
+        ] {
+            assert!(found(text).is_empty(), "in {text:?}: {:?}", found(text));
+        }
+    }
+
+    #[test]
+    fn public_key_material_and_identifiers_stay_quiet() {
+        for text in [
+            "server host key fingerprint: SHA256:Hk3b7Qx2PzVwR9mN4cL8sT1yU6oE5aF0gJ2dK7iZqWc",
+            "the header was eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9 and nothing else",
+            "Equipment ID 214-37-5820 goes back to the lab",
+            "asset 301-22-4817 was returned",
+        ] {
+            assert!(found(text).is_empty(), "in {text:?}: {:?}", found(text));
+        }
+        // With a word for it, the same shape is an SSN.
+        assert_only(FindingKind::UsSsn, "his SSN is 214-37-5820", "214-37-5820");
+    }
+
     /// Long inputs stay linear: repeated near-misses of every scanner.
     #[test]
     fn long_adversarial_input() {
@@ -4866,7 +5087,7 @@ mod tests {
         assert!(scan(&letters).len() <= 1);
         // Near-misses of the newer rules: keywords in many languages with no
         // value, URLs without user information, vendor prefixes without a body.
-        let unit = "Das Passwort für das Konto lautet mot de passe du compte est postgres://a:b user: bob, password changed has been key- SG. glpat- eyJ sha384- パスワードは ";
+        let unit = "Das Passwort für das Konto lautet mot de passe du compte est postgres://a:b user: bob, password changed has been key- SG. glpat- eyJ sha384- パスワードは admin / mysql -p ${PASSWORD:? ";
         let text = unit.repeat(10_000 / unit.len() + 1);
         assert!(scan(&text).is_empty());
     }
