@@ -3,14 +3,16 @@
 
 use candor_core::incident::{Incident, IncidentCase};
 use candor_core::incidents::{IncidentView, StepUpdate, UrgentAllowance};
-use candor_core::safety::{BlockedPerson, ReportDraft};
+use candor_core::safety::{
+    BlockOutcome, BlockedPerson, QueuedSafetyAction, ReportDraft, ReportSubmission,
+};
 use candor_core::transcript::TranscriptFiles;
 use candor_core::{
     ConversationSummary, IntegrityAlarm, MessageView, Page, PendingMessage, SearchHit, SendCheck,
     Settings,
 };
 use candor_proto::{
-    BlockChange, Connection, ConversationId, DirectoryEntry, MessageId, ModerationNotice, Profile,
+    Connection, ConversationId, DirectoryEntry, MessageId, ModerationNotice, Profile,
     ProfileUpdate, ReportView, UserId,
 };
 use tauri::State;
@@ -233,12 +235,12 @@ pub async fn urgent_allowance(
 
 /// Blocks someone (the server enforces it everywhere; they are not told).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn block_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockChange> {
+pub async fn block_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockOutcome> {
     Ok(shell.client.block(user_id).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn unblock_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockChange> {
+pub async fn unblock_user(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<BlockOutcome> {
     Ok(shell.client.unblock(user_id).await?)
 }
 
@@ -249,8 +251,22 @@ pub async fn list_blocked(shell: State<'_, ShellRef>) -> IpcResult<Vec<BlockedPe
 
 /// Reports someone with messages from this device as evidence.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn report_user(shell: State<'_, ShellRef>, draft: ReportDraft) -> IpcResult<ReportView> {
+pub async fn report_user(
+    shell: State<'_, ShellRef>,
+    draft: ReportDraft,
+) -> IpcResult<ReportSubmission> {
     Ok(shell.client.report(draft).await?)
+}
+
+/// Blocks, unblocks and reports waiting for the server, or refused by it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_queued_safety(shell: State<'_, ShellRef>) -> IpcResult<Vec<QueuedSafetyAction>> {
+    Ok(shell.client.queued_safety().await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn discard_queued_safety(shell: State<'_, ShellRef>, id: i64) -> IpcResult<()> {
+    Ok(shell.client.discard_queued_safety(id).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

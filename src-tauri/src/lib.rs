@@ -267,6 +267,8 @@ pub fn run() {
             commands::list_blocked,
             commands::report_user,
             commands::list_reports,
+            commands::list_queued_safety,
+            commands::discard_queued_safety,
             commands::list_notices,
             commands::mark_read,
             commands::search_messages,

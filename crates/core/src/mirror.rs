@@ -326,7 +326,9 @@ fn apply_message(
         // Our own message came back through the feed: it left the outbox.
         tx.prepare_cached("DELETE FROM outbox WHERE client_id = ?1")?
             .execute([m.client_id.as_bytes().to_vec()])?;
-    } else {
+    } else if !is_blocked(tx, m.sender)? {
+        // Someone you block (in a group you share) is neither notified nor
+        // allowed to raise urgent alerts; their messages are still stored.
         if m.kind == MessageKind::Urgent {
             crate::incidents::track_urgent(tx, m)?;
         }
@@ -478,6 +480,14 @@ pub fn profile(conn: &Connection, user: UserId) -> CoreResult<Option<Profile>> {
 
 /// A person's profile, or a stand-in named "User N" for someone this mirror
 /// has no profile of (left every shared conversation, hidden by a block).
+/// Whether you block this person (on this device's view).
+pub(crate) fn is_blocked(c: &Connection, user: UserId) -> CoreResult<bool> {
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM blocks WHERE user_id = ?1)")?
+            .query_row([user.0], |r| r.get(0))?,
+    )
+}
+
 pub fn profile_or_stand_in(conn: &Connection, user: UserId) -> CoreResult<Profile> {
     Ok(profile(conn, user)?.unwrap_or_else(|| Profile {
         user_id: user,

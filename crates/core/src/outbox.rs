@@ -90,6 +90,14 @@ async fn flush(inner: &Arc<Inner>) -> CoreResult<Flushed> {
         });
     }
 
+    // Blocks, unblocks and reports made offline go first: a block should
+    // take effect before anything else reaches the server.
+    match crate::safety::push_queued(inner, &remote).await {
+        Ok(()) => {}
+        Err(e) if e.is_transient() => return Ok(Flushed::Retry),
+        Err(e) => return Err(e),
+    }
+
     while let Some(entry) = next_entry(inner).await? {
         let Entry {
             id,

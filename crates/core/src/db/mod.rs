@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/002_careful_sending.sql")),
     (3, include_str!("migrations/003_incidents.sql")),
     (4, include_str!("migrations/004_safety.sql")),
+    (5, include_str!("migrations/005_safety_outbox.sql")),
 ];
 const READERS: usize = 3;
 

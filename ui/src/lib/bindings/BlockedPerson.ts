@@ -4,4 +4,9 @@ import type { Profile } from "./Profile";
 /**
  * Someone you block.
  */
-export type BlockedPerson = { profile: Profile, blocked_at: number, };
+export type BlockedPerson = { profile: Profile, blocked_at: number, 
+/**
+ * Blocked on this device while the server could not be reached; the
+ * block reaches the server when it is back.
+ */
+pending: boolean, };
