@@ -47,6 +47,15 @@ impl TestServer {
         TestServer { server, dir }
     }
 
+    /// Starts again on its data directory at the address it had, as a
+    /// server back from an outage (clients keep their configured URL).
+    pub async fn start_at(dir: TempDir, addr: std::net::SocketAddr) -> TestServer {
+        let server = candor_server::spawn(test_config(dir.path()), addr)
+            .await
+            .expect("server starts again on its address");
+        TestServer { server, dir }
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }

@@ -2,7 +2,8 @@
 //! server, the real `candor-server admin` command): block from a profile and
 //! see it enforced on the other side; report a message with evidence chosen
 //! in the thread, resolve it on the command line, and watch the status change
-//! in the reporter's app.
+//! in the reporter's app; report while the server is down and see it wait
+//! under Safety, then reach the server once when it is back.
 
 use std::time::Duration;
 
@@ -246,6 +247,105 @@ async fn a_reported_message_is_resolved_on_the_command_line_and_the_reporter_see
             },
         )
         .await;
+    app.quit().await?;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_report_made_offline_waits_under_safety_and_reaches_the_server_when_it_is_back(
+) -> anyhow::Result<()> {
+    init_tracing();
+    let _serial = APP_LOCK.lock().await;
+    let server = TestServer::start().await;
+    let (url, addr) = (server.url(), server.server.addr);
+    let bob = Person::sign_up(&url, "bob", "Bob Okafor").await;
+    let home = AppHome::new();
+    let app = App::launch(&home, &url).await?;
+    sign_up_in_the_window(&app, &url).await?;
+    let chat = bob_connects_with_dana(&app, &bob).await?;
+    bob.client
+        .send_text(
+            chat,
+            "Send me 2,000 EUR or I forward your message to the whole board.",
+        )
+        .await?;
+    open_conversation(&app, chat).await?;
+    app.wait_texts("message-body", "Bob's message arrived", |t| !t.is_empty())
+        .await?;
+    let threat = all_messages(&bob.client, chat).await[0].id;
+
+    // The server goes away (Dana is on a train); she reports Bob anyway,
+    // and blocks him in the same step.
+    let data = server.stop().await;
+    let row = app
+        .wait_for_css(&format!(
+            "[data-testid=\"message\"][data-message-id=\"{}\"]",
+            threat.0
+        ))
+        .await?;
+    row.find(Locator::Css("[data-testid=\"message-actions\"]"))
+        .await?
+        .click()
+        .await?;
+    app.click("action-report").await?;
+    app.wait_for("report-dialog").await?;
+    app.click("report-category-extortion").await?;
+    app.fill(
+        "report-description",
+        "He demands money and threatens to forward my message to the board.",
+    )
+    .await?;
+    app.click("report-also-block").await?;
+    app.click("submit-report").await?;
+    let queued = app.wait_for("report-queued").await?;
+    let says = queued.text().await?;
+    assert!(says.contains("Waiting to send"), "{says}");
+    app.screenshot("report-queued").await?;
+    app.click("report-follow").await?;
+
+    // Safety lists it as waiting; Bob is blocked on this device already.
+    let item = app
+        .wait_for_css(
+            "[data-testid=\"queued-safety-item\"][data-action=\"report\"][data-state=\"waiting\"]",
+        )
+        .await?;
+    let says = item.text().await?;
+    assert!(says.contains("Bob Okafor"), "{says}");
+    app.wait_for_css("[data-testid=\"blocked-person\"][data-pending=\"true\"]")
+        .await?;
+    app.screenshot("safety-waiting").await?;
+
+    // The server is back: the report is sent once, the block with it.
+    let server = TestServer::start_at(data, addr).await;
+    app.wait_for_css("[data-testid=\"report-item\"][data-status=\"received\"]")
+        .await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.exists("queued-safety-item").await {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the queue still shows an item"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    app.wait_for_css("[data-testid=\"blocked-person\"][data-pending=\"false\"]")
+        .await?;
+    let listed = admin(&server, &["reports", "list", "--json"])?;
+    let reports: serde_json::Value = serde_json::from_str(&listed)?;
+    assert_eq!(
+        reports.as_array().map(Vec::len),
+        Some(1),
+        "exactly one report: {listed}"
+    );
+    let dana = app_user_id(&bob).await?;
+    bob.wait_until("the block reached Bob's side", |c| async move {
+        c.connections()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|x| x.peer.user_id == dana && x.state == ConnectionState::Removed)
+    })
+    .await;
     app.quit().await?;
     server.stop().await;
     Ok(())

@@ -22,6 +22,7 @@ fn corpus() -> Vec<String> {
     for file in [
         include_str!("../tests/corpus/sensitive.jsonl"),
         include_str!("../tests/corpus/heldout.jsonl"),
+        include_str!("../tests/corpus/blind.jsonl"),
         include_str!("../tests/corpus/tone.jsonl"),
     ] {
         for line in file.lines().filter(|l| !l.trim().is_empty()) {

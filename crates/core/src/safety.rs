@@ -386,7 +386,7 @@ impl Client {
     pub async fn block(&self, user: UserId) -> CoreResult<BlockOutcome> {
         if user == self.me()? {
             return Err(CoreError::invalid(
-                "self_block",
+                "cannot_block_self",
                 "You can't block yourself.",
             ));
         }

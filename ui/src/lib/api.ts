@@ -5,8 +5,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { openUrl } from "@tauri-apps/plugin-opener";
-import type { BlockChange } from "./bindings/BlockChange";
 import type { BlockedPerson } from "./bindings/BlockedPerson";
+import type { BlockOutcome } from "./bindings/BlockOutcome";
 import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
@@ -23,7 +23,9 @@ import type { Page } from "./bindings/Page";
 import type { PendingMessage } from "./bindings/PendingMessage";
 import type { Profile } from "./bindings/Profile";
 import type { ProfileUpdate } from "./bindings/ProfileUpdate";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
 import type { ReportDraft } from "./bindings/ReportDraft";
+import type { ReportSubmission } from "./bindings/ReportSubmission";
 import type { ReportView } from "./bindings/ReportView";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SendCheck } from "./bindings/SendCheck";
@@ -109,13 +111,24 @@ export const api = {
     }
   },
 
-  /** Blocks someone: no contact either way, connection removed; they are not told. */
-  blockUser: (user_id: number) => call<BlockChange>("block_user", { user_id }),
-  unblockUser: (user_id: number) => call<BlockChange>("unblock_user", { user_id }),
+  /**
+   * Blocks someone: no contact either way, connection removed; they are not told.
+   * Offline it takes effect on this device at once and waits for the server (`queued`).
+   */
+  blockUser: (user_id: number) => call<BlockOutcome>("block_user", { user_id }),
+  unblockUser: (user_id: number) => call<BlockOutcome>("unblock_user", { user_id }),
   listBlocked: () => call<BlockedPerson[]>("list_blocked"),
-  /** Reports someone with messages from this device as evidence. */
-  reportUser: (draft: ReportDraft) => call<ReportView>("report_user", { draft }),
+  /** Reports someone with messages from this device as evidence; offline, it waits to be sent. */
+  reportUser: (draft: ReportDraft) => call<ReportSubmission>("report_user", { draft }),
   listReports: () => call<ReportView[]>("list_reports"),
+  /** Blocks, unblocks and reports waiting for the server, or refused by it, oldest first. */
+  listQueuedSafety: () => call<QueuedSafetyAction[]>("list_queued_safety"),
+  /**
+   * Forgets a refused action, or withdraws a report not sent yet (a block it
+   * asked for stays, queued on its own). A waiting block or unblock rejects
+   * with `still_queued`: it is undone by unblocking or blocking again.
+   */
+  discardQueuedSafety: (id: number) => call<null>("discard_queued_safety", { id }),
   listNotices: () => call<ModerationNotice[]>("list_notices"),
 
   getSettings: () => call<Settings>("get_settings"),

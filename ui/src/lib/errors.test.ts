@@ -19,6 +19,7 @@ const CODES = [
   "evidence_mismatch",
   "evidence_not_in_conversation",
   "too_much_evidence",
+  "still_queued",
   "report_limit",
   "restricted",
   "suspended",

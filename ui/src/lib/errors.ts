@@ -45,6 +45,7 @@ const SENTENCES: Record<string, string> = {
   evidence_mismatch: "One of the messages chosen as evidence doesn't match the server's record, so it can't be used.",
   evidence_not_in_conversation: "Evidence must come from the conversation you are reporting.",
   too_much_evidence: "Choose at most 50 messages as evidence.",
+  still_queued: "A block or unblock waiting for the server can't be withdrawn. To undo it, unblock or block the person again.",
   report_limit: "You have made many reports today. Please try again tomorrow, or contact support.",
   restricted: "A moderator has restricted your account: you can't start conversations or send invitations for now.",
   suspended: "A moderator has suspended this account.",

@@ -1,8 +1,9 @@
 // Protection in jsdom, with the IPC layer mocked: blocking from a
 // conversation and a profile, the banners that replace the composer,
 // collapsed group messages from people you block, the report dialog and
-// what reaches `api`, the live report list, moderators' notices and the
-// incident step that reports and blocks.
+// what reaches `api`, the live report list, moderators' notices, the
+// incident step that reports and blocks, and blocks, unblocks and reports
+// that wait on this device while the server can't be reached.
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { BlockedPerson } from "./bindings/BlockedPerson";
@@ -11,6 +12,8 @@ import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { IncidentView } from "./bindings/IncidentView";
 import type { MessageView } from "./bindings/MessageView";
 import type { ModerationNotice } from "./bindings/ModerationNotice";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
+import type { ReportSubmission } from "./bindings/ReportSubmission";
 import type { ReportView } from "./bindings/ReportView";
 
 const { api } = vi.hoisted(() => ({
@@ -39,6 +42,8 @@ const { api } = vi.hoisted(() => ({
     listBlocked: vi.fn(async (): Promise<BlockedPerson[]> => []),
     reportUser: vi.fn(),
     listReports: vi.fn(async (): Promise<ReportView[]> => []),
+    listQueuedSafety: vi.fn(async (): Promise<QueuedSafetyAction[]> => []),
+    discardQueuedSafety: vi.fn(async () => null),
     listNotices: vi.fn(async (): Promise<ModerationNotice[]> => []),
     listIncidents: vi.fn(async () => []),
     getIncident: vi.fn(),
@@ -66,6 +71,7 @@ import Sidebar from "./components/Sidebar.svelte";
 import { errorSentence } from "./errors";
 import { closeSafetyDialog } from "./safetyDialogs";
 import { app, DEFAULT_SETTINGS } from "./state.svelte";
+import { formatMoment } from "./time";
 
 // jsdom has <dialog> without its methods: enough of them for Dialog.svelte.
 if (typeof HTMLDialogElement !== "undefined") {
@@ -153,6 +159,24 @@ function reportView(over: Partial<ReportView> = {}): ReportView {
   };
 }
 
+function sentReport(over: Partial<ReportView> = {}): ReportSubmission {
+  return { state: "sent", report: reportView(over) };
+}
+
+/** Alice's report about Bob, made while the server couldn't be reached; it also blocks him. */
+function waitingReport(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyAction {
+  return {
+    id: 11,
+    action: "report",
+    person: BOB,
+    queued_at: today(9, 45),
+    report: { category: "extortion", description: "He demands money", conversation: 5, evidence: [41, 42], also_block: true },
+    attempts: 0,
+    failure: null,
+    ...over,
+  };
+}
+
 beforeEach(() => {
   app.phase = "main";
   app.me = { ...ME };
@@ -169,12 +193,16 @@ beforeEach(() => {
   app.reports = [];
   app.reportsLoaded = true;
   app.reportNews = [];
+  app.queuedSafety = [];
+  app.queuedSafetyLoaded = true;
+  app.queuedSafetyError = null;
   app.notices = [];
   app.incidents = [];
   app.incidentsLoaded = true;
   api.listMessages.mockResolvedValue(THREE);
   api.listConnections.mockImplementation(async () => app.connections);
   api.listBlocked.mockImplementation(async () => app.blocked);
+  api.listQueuedSafety.mockImplementation(async () => app.queuedSafety);
 });
 
 afterEach(() => {
@@ -195,9 +223,9 @@ describe("Blocking from a conversation", () => {
     const confirm = within(dialog).getByTestId("confirm-block");
     expect(confirm.textContent?.trim()).toBe("Block Bob Stone");
 
-    api.blockUser.mockResolvedValue({ user_id: 2, blocked: true, at: today(10, 0) });
+    api.blockUser.mockResolvedValue({ change: { user_id: 2, blocked: true, at: today(10, 0) }, queued: false });
     api.listConnections.mockResolvedValue([{ peer: BOB, state: "removed", updated_at: today(10, 0) }]);
-    api.listBlocked.mockResolvedValue([{ profile: BOB, blocked_at: today(10, 0) }]);
+    api.listBlocked.mockResolvedValue([{ profile: BOB, blocked_at: today(10, 0), pending: false }]);
     await fireEvent.click(confirm);
     expect(api.blockUser).toHaveBeenCalledWith(2);
     const banner = await screen.findByTestId("blocked-banner");
@@ -229,7 +257,7 @@ describe("Blocking from a conversation", () => {
   });
 
   it("unblocks after explaining it restores the ability to connect, not the connection", async () => {
-    app.blocked = [{ profile: BOB, blocked_at: today(10, 0) }];
+    app.blocked = [{ profile: BOB, blocked_at: today(10, 0), pending: false }];
     app.connections = [{ peer: BOB, state: "removed", updated_at: today(10, 0) }];
     render(ConversationView, { props: { conversationId: 5 } });
     const banner = screen.getByTestId("blocked-banner");
@@ -238,7 +266,7 @@ describe("Blocking from a conversation", () => {
     expect(within(dialog).getByTestId("unblock-consequences").textContent).toMatch(
       /connect again.*does not restore your old connection/,
     );
-    api.unblockUser.mockResolvedValue({ user_id: 2, blocked: false, at: today(10, 5) });
+    api.unblockUser.mockResolvedValue({ change: { user_id: 2, blocked: false, at: today(10, 5) }, queued: false });
     api.listBlocked.mockResolvedValue([]);
     await fireEvent.click(within(dialog).getByTestId("confirm-unblock"));
     expect(api.unblockUser).toHaveBeenCalledWith(2);
@@ -272,7 +300,7 @@ describe("The blocked side", () => {
 
   it("shows no banner in a group", () => {
     app.conversations = [summary({ id: 8, kind: "group", title: "Deal team", members: [ME, BOB, CAROL] })];
-    app.blocked = [{ profile: BOB, blocked_at: 0 }];
+    app.blocked = [{ profile: BOB, blocked_at: 0, pending: false }];
     render(ConversationView, { props: { conversationId: 8 } });
     expect(screen.queryByTestId("blocked-banner")).toBeNull();
     expect(screen.queryByTestId("conversation-block")).toBeNull();
@@ -285,7 +313,7 @@ describe("Group messages from someone you block", () => {
 
   it("are collapsed and can be shown again", async () => {
     app.conversations = [group];
-    app.blocked = [{ profile: BOB, blocked_at: 0 }];
+    app.blocked = [{ profile: BOB, blocked_at: 0, pending: false }];
     render(MessageRow, { props: { message: message({ conversation_id: 8 }), onjump: () => {} } });
     const collapsed = screen.getByTestId("blocked-message");
     expect(collapsed.textContent).toContain("Message from a person you blocked");
@@ -300,7 +328,7 @@ describe("Group messages from someone you block", () => {
 
   it("are not collapsed from others, or in a direct conversation", () => {
     app.conversations = [group, summary()];
-    app.blocked = [{ profile: BOB, blocked_at: 0 }];
+    app.blocked = [{ profile: BOB, blocked_at: 0, pending: false }];
     render(MessageRow, { props: { message: message({ conversation_id: 8, sender: 3, sender_name: "Carol Diaz" }), onjump: () => {} } });
     expect(screen.queryByTestId("blocked-message")).toBeNull();
     cleanup();
@@ -362,7 +390,7 @@ describe("Reporting", () => {
     expect(alsoBlock.closest("label")?.textContent).toContain("Also block Bob Stone");
     await fireEvent.click(alsoBlock);
 
-    api.reportUser.mockResolvedValue(reportView());
+    api.reportUser.mockResolvedValue(sentReport());
     await fireEvent.click(screen.getByTestId("submit-report"));
     await vi.waitFor(() => expect(onreported).toHaveBeenCalled());
     expect(api.reportUser).toHaveBeenCalledWith({
@@ -418,7 +446,7 @@ describe("Reporting", () => {
     expect(within(dialog).queryByTestId("evidence-option")).toBeNull();
     await fireEvent.click(within(dialog).getByTestId("report-category-impersonation"));
     await fireEvent.input(within(dialog).getByTestId("report-description"), { target: { value: "Pretends to be our CFO" } });
-    api.reportUser.mockResolvedValue(reportView({ category: "impersonation", conversation: null, evidence: [] }));
+    api.reportUser.mockResolvedValue(sentReport({ category: "impersonation", conversation: null, evidence: [] }));
     await fireEvent.click(within(dialog).getByTestId("submit-report"));
     await screen.findByTestId("report-sent");
     expect(api.reportUser).toHaveBeenCalledWith({
@@ -433,7 +461,7 @@ describe("Reporting", () => {
 
     await fireEvent.click(screen.getByTestId("block-user"));
     const block = await screen.findByTestId("block-dialog");
-    api.blockUser.mockResolvedValue({ user_id: 2, blocked: true, at: today(11, 0) });
+    api.blockUser.mockResolvedValue({ change: { user_id: 2, blocked: true, at: today(11, 0) }, queued: false });
     await fireEvent.click(within(block).getByTestId("confirm-block"));
     await vi.waitFor(() => expect(screen.getByTestId("profile-blocked")).toBeTruthy());
     expect(api.blockUser).toHaveBeenCalledWith(2);
@@ -474,21 +502,21 @@ describe("Reports and blocked people", () => {
   });
 
   it("lists the people you block in Settings, with Unblock", async () => {
-    app.blocked = [{ profile: BOB, blocked_at: today(10, 0) }];
+    app.blocked = [{ profile: BOB, blocked_at: today(10, 0), pending: false }];
     render(SettingsView);
     const person = screen.getByTestId("blocked-person");
     expect(person.dataset.userId).toBe("2");
     expect(person.textContent).toContain("Bob Stone");
     await fireEvent.click(within(person).getByTestId("unblock-user"));
     const dialog = await screen.findByTestId("unblock-dialog");
-    api.unblockUser.mockResolvedValue({ user_id: 2, blocked: false, at: today(10, 5) });
+    api.unblockUser.mockResolvedValue({ change: { user_id: 2, blocked: false, at: today(10, 5) }, queued: false });
     await fireEvent.click(within(dialog).getByTestId("confirm-unblock"));
     await vi.waitFor(() => expect(screen.queryByTestId("blocked-person")).toBeNull());
     expect(api.unblockUser).toHaveBeenCalledWith(2);
   });
 
   it("refetches the people you block on blocks_changed", async () => {
-    api.listBlocked.mockResolvedValue([{ profile: CAROL, blocked_at: 1 }]);
+    api.listBlocked.mockResolvedValue([{ profile: CAROL, blocked_at: 1, pending: false }]);
     app.handle({ type: "blocks_changed" });
     await vi.waitFor(() => expect(app.isBlocked(3)).toBe(true));
     expect(app.isBlocked(2)).toBe(false);
@@ -562,7 +590,7 @@ describe("The incident step “report and block”", () => {
     await vi.waitFor(() => expect(within(dialog).getAllByTestId("evidence-option")).toHaveLength(3));
     await fireEvent.click(within(dialog).getAllByTestId("evidence-option")[1]);
     await fireEvent.input(within(dialog).getByTestId("report-description"), { target: { value: "Threatens to share my numbers" } });
-    api.reportUser.mockResolvedValue(reportView({ category: "misuse_threat", evidence: [41] }));
+    api.reportUser.mockResolvedValue(sentReport({ category: "misuse_threat", evidence: [41] }));
     api.updateStep.mockResolvedValue({ ...view, incident: { ...view.incident, steps: [{ ...step, status: "done", done_at: today(9, 40) }] } });
     await fireEvent.click(within(dialog).getByTestId("submit-report"));
     await vi.waitFor(() => expect(api.updateStep).toHaveBeenCalled());
@@ -575,5 +603,289 @@ describe("The incident step “report and block”", () => {
       expect.objectContaining({ status: "done", note: "Reported Bob Stone (Threatens to misuse private information) and blocked them." }),
     );
     await vi.waitFor(() => expect(screen.getByTestId("step").dataset.status).toBe("done"));
+  });
+});
+
+describe("While the server can't be reached", () => {
+  it("blocks on this device at once and says the block waits for the server", async () => {
+    render(ConversationView, { props: { conversationId: 5 } });
+    await screen.findByTestId("composer");
+    await fireEvent.click(screen.getByTestId("conversation-block"));
+    const dialog = await screen.findByTestId("block-dialog");
+    api.blockUser.mockResolvedValue({ change: { user_id: 2, blocked: true, at: today(10, 0) }, queued: true });
+    api.listBlocked.mockResolvedValue([{ profile: BOB, blocked_at: today(10, 0), pending: true }]);
+    await fireEvent.click(within(dialog).getByTestId("confirm-block"));
+
+    // The dialog stays open to say so, with the keyboard on Close.
+    const note = await within(dialog).findByTestId("block-queued");
+    expect(note.getAttribute("role")).toBe("status");
+    expect(note.textContent).toBe(
+      "Bob Stone is blocked on this device. The server can't be reached right now, so Candor sends the block as soon as it can; you can follow it under Safety in the sidebar.",
+    );
+    expect(dialog.textContent).toContain("Blocked on this device");
+    expect(within(dialog).queryByTestId("confirm-block")).toBeNull();
+    const close = within(dialog).getByTestId("block-close");
+    await vi.waitFor(() => expect(document.activeElement).toBe(close));
+    expect(close.getAttribute("aria-describedby")).toBe(note.id);
+    // It applies here already.
+    expect(app.isBlocked(2)).toBe(true);
+    expect(app.blocked[0].pending).toBe(true);
+    expect(screen.getByTestId("blocked-banner").textContent).toContain("You blocked Bob Stone");
+
+    await fireEvent.click(close);
+    expect(screen.queryByTestId("block-dialog")).toBeNull();
+  });
+
+  it("says an unblock waits for the server, and opens Safety from there", async () => {
+    app.blocked = [{ profile: BOB, blocked_at: today(10, 0), pending: false }];
+    app.view = "settings";
+    render(SettingsView);
+    await fireEvent.click(within(screen.getByTestId("blocked-person")).getByTestId("unblock-user"));
+    const dialog = await screen.findByTestId("unblock-dialog");
+    api.unblockUser.mockResolvedValue({ change: { user_id: 2, blocked: false, at: today(10, 5) }, queued: true });
+    api.listBlocked.mockResolvedValue([]);
+    await fireEvent.click(within(dialog).getByTestId("confirm-unblock"));
+    expect((await within(dialog).findByTestId("block-queued")).textContent).toMatch(
+      /^Bob Stone is unblocked on this device\. .*sends the unblock as soon as it can/,
+    );
+    expect(app.isBlocked(2)).toBe(false);
+    await fireEvent.click(within(dialog).getByTestId("block-follow"));
+    expect(screen.queryByTestId("unblock-dialog")).toBeNull();
+    expect(app.view).toBe("safety");
+  });
+
+  it("closes silently when the server had the block", async () => {
+    render(ProfileCard, { props: { person: BOB, connected: true, onclose: () => {} } });
+    await fireEvent.click(screen.getByTestId("block-user"));
+    api.blockUser.mockResolvedValue({ change: { user_id: 2, blocked: true, at: today(11, 0) }, queued: false });
+    await fireEvent.click(within(await screen.findByTestId("block-dialog")).getByTestId("confirm-block"));
+    await vi.waitFor(() => expect(screen.queryByTestId("block-dialog")).toBeNull());
+    expect(screen.queryByTestId("block-queued")).toBeNull();
+  });
+
+  it("marks a block that has not reached the server in the list of people you block", () => {
+    app.blocked = [
+      { profile: BOB, blocked_at: today(10, 0), pending: true },
+      { profile: CAROL, blocked_at: today(9, 0), pending: false },
+    ];
+    render(SettingsView);
+    const [bob, carol] = screen.getAllByTestId("blocked-person");
+    expect(within(bob).getByTestId("blocked-pending").textContent?.trim()).toBe(
+      "Not sent yet: Candor sends the block when it can reach the server.",
+    );
+    expect(within(carol).queryByTestId("blocked-pending")).toBeNull();
+  });
+
+  it("saves a report to send later, blocks at once and tells the caller", async () => {
+    const onreported = vi.fn();
+    render(ReportDialog, {
+      props: {
+        target: { person: BOB, conversationId: 5, messageId: 41, evidenceRequired: true, category: "extortion", alsoBlock: true },
+        onclose: () => {},
+        onreported,
+      },
+    });
+    await vi.waitFor(() => expect(screen.getAllByTestId("evidence-option")).toHaveLength(3));
+    await fireEvent.click(screen.getAllByTestId("evidence-option")[2]);
+    await fireEvent.input(screen.getByTestId("report-description"), { target: { value: "He demands money" } });
+    const waiting = waitingReport();
+    api.reportUser.mockResolvedValue({ state: "queued", queued: waiting });
+    await fireEvent.click(screen.getByTestId("submit-report"));
+
+    const queued = await screen.findByTestId("report-queued");
+    expect(screen.getByTestId("report-dialog").textContent).toContain("Report saved — waiting to send");
+    expect(queued.textContent).toContain("Waiting to send");
+    expect(queued.textContent).toContain(
+      "The server can't be reached right now, so the report is kept on this device. Candor sends it as soon as it can; you can follow it under Safety in the sidebar.",
+    );
+    expect(queued.textContent).toContain("2 messages go with it as evidence.");
+    expect(screen.getByTestId("report-blocked-note").textContent?.trim()).toBe(
+      "You block Bob Stone on this device; the block reaches the server with the report.",
+    );
+    expect(screen.queryByTestId("report-sent")).toBeNull();
+    expect(onreported).toHaveBeenCalledWith({ state: "queued", queued: waiting }, BOB);
+    expect(app.isBlocked(2)).toBe(true);
+    expect(app.blocked.find((b) => b.profile.user_id === 2)?.pending).toBe(true);
+    expect(api.listQueuedSafety).toHaveBeenCalled();
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("report-done")));
+
+    await fireEvent.click(screen.getByTestId("report-follow"));
+    expect(app.view).toBe("safety");
+  });
+
+  it("shows the sentence when a report is refused on this device before it could wait", async () => {
+    api.reportUser.mockRejectedValue({ code: "evidence_not_in_conversation", message: "wrong conversation" });
+    render(ReportDialog, {
+      props: { target: { person: BOB, conversationId: 5, messageId: 41, evidenceRequired: true, category: "harassment" }, onclose: () => {} },
+    });
+    await vi.waitFor(() => expect(screen.getAllByTestId("evidence-option")).toHaveLength(3));
+    await fireEvent.input(screen.getByTestId("report-description"), { target: { value: "Threats" } });
+    await fireEvent.click(screen.getByTestId("submit-report"));
+    expect((await screen.findByTestId("report-error")).textContent).toBe(
+      "Evidence must come from the conversation you are reporting.",
+    );
+    expect(screen.queryByTestId("report-queued")).toBeNull();
+  });
+
+  it("lists waiting and refused actions above your reports, oldest first", () => {
+    app.queuedSafety = [
+      waitingReport({ attempts: 2 }),
+      waitingReport({ id: 12, action: "block", person: CAROL, report: null }),
+      waitingReport({
+        id: 13,
+        action: "unblock",
+        person: { ...CAROL, user_id: 4, handle: "dan", display_name: "Dan Roy" },
+        report: null,
+        attempts: 1,
+        failure: "No such user",
+      }),
+    ];
+    app.reports = [reportView()];
+    render(SafetyView);
+    const section = screen.getByTestId("queued-safety");
+    const sections = screen.getAllByRole("region").map((r) => r.dataset.testid);
+    expect(sections.indexOf("queued-safety")).toBeLessThan(sections.indexOf("reports-section"));
+    expect(section.textContent).toContain("2 waiting · 1 not sent");
+
+    const [report, block, unblock] = within(section).getAllByTestId("queued-safety-item");
+    expect(report.textContent).toContain("Report about Bob Stone — Extortion or blackmail");
+    expect(report.dataset.state).toBe("waiting");
+    expect(within(report).getByTestId("queued-safety-status").textContent?.trim()).toBe("Status: Waiting to send · 2 tries");
+    expect(report.textContent).toContain("2 messages as evidence · also blocks Bob Stone");
+    expect(report.querySelector("time")?.textContent).toBe(`saved ${formatMoment(today(9, 45), app.now)}`);
+    const withdraw = within(report).getByTestId("queued-safety-withdraw");
+    expect(withdraw.getAttribute("aria-label")).toBe("Withdraw the report about Bob Stone");
+    const keeps = within(report).getByTestId("queued-safety-keeps-block");
+    expect(keeps.textContent).toBe("Withdrawing the report keeps the block of Bob Stone: Candor still sends the block on its own.");
+    expect(withdraw.getAttribute("aria-describedby")).toBe(keeps.id);
+    expect(within(report).queryByTestId("queued-safety-failure")).toBeNull();
+
+    expect(block.textContent).toContain("Block Carol Diaz");
+    expect(within(block).getByTestId("queued-safety-status").textContent?.trim()).toBe("Status: Waiting to send");
+    expect(within(block).queryByRole("button")).toBeNull();
+    expect(block.textContent).toContain("To undo it, unblock Carol Diaz under People you block.");
+
+    expect(unblock.dataset.state).toBe("refused");
+    expect(unblock.textContent).toContain("Unblock Dan Roy");
+    expect(within(unblock).getByTestId("queued-safety-status").textContent?.trim()).toBe("Status: Not sent");
+    expect(within(unblock).getByTestId("queued-safety-failure").textContent?.trim()).toBe(
+      "The server refused this unblock: No such user.",
+    );
+    expect(within(unblock).getByTestId("queued-safety-dismiss").getAttribute("aria-label")).toBe("Dismiss: Unblock Dan Roy");
+  });
+
+  it("shows no such section when nothing waits", () => {
+    render(SafetyView);
+    expect(screen.queryByTestId("queued-safety")).toBeNull();
+  });
+
+  it("withdraws a waiting report and says the block it asked for stays", async () => {
+    app.queuedSafety = [waitingReport()];
+    render(SafetyView);
+    // The core keeps the block, queued on its own.
+    api.listQueuedSafety.mockResolvedValue([waitingReport({ action: "block", report: null })]);
+    await fireEvent.click(screen.getByTestId("queued-safety-withdraw"));
+    expect(api.discardQueuedSafety).toHaveBeenCalledWith(11);
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("queued-safety-done").textContent).toBe(
+        "The report about Bob Stone was withdrawn before it was sent. The block stays: Candor sends it on its own.",
+      ),
+    );
+    expect(screen.getByTestId("queued-safety-done").getAttribute("role")).toBe("status");
+    const [item] = screen.getAllByTestId("queued-safety-item");
+    expect(item.dataset.action).toBe("block");
+    expect(item.textContent).toContain("Block Bob Stone");
+    expect(document.activeElement?.id).toBe("queued-title");
+  });
+
+  it("dismisses a refused action, and shows the sentence when discarding fails", async () => {
+    app.queuedSafety = [waitingReport({ id: 14, report: { ...waitingReport().report!, also_block: false }, failure: "Too many reports" })];
+    render(SafetyView);
+    api.discardQueuedSafety.mockRejectedValueOnce({ code: "storage", message: "disk full" });
+    await fireEvent.click(screen.getByTestId("queued-safety-dismiss"));
+    expect((await screen.findByTestId("queued-safety-error")).textContent).toBe(errorSentence("storage"));
+    expect(screen.getAllByTestId("queued-safety-item")).toHaveLength(1);
+
+    api.listQueuedSafety.mockResolvedValue([]);
+    await fireEvent.click(screen.getByTestId("queued-safety-dismiss"));
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("queued-safety-done").textContent).toBe(
+        "Removed “Report about Bob Stone — Extortion or blackmail” from this list.",
+      ),
+    );
+    expect(api.discardQueuedSafety).toHaveBeenLastCalledWith(14);
+    expect(screen.queryByTestId("queued-safety-item")).toBeNull();
+    expect(screen.queryByTestId("queued-safety-error")).toBeNull();
+    expect(screen.getByTestId("queued-safety").textContent).toContain("Nothing waits for the server.");
+  });
+
+  it("follows the queue on blocks_changed and reports_changed", async () => {
+    render(SafetyView);
+    api.listQueuedSafety.mockResolvedValue([waitingReport()]);
+    app.handle({ type: "reports_changed" });
+    await vi.waitFor(() => expect(screen.getAllByTestId("queued-safety-item")).toHaveLength(1));
+    // Delivered: the server has the report and the block.
+    api.listQueuedSafety.mockResolvedValue([]);
+    api.listReports.mockResolvedValue([reportView()]);
+    app.handle({ type: "blocks_changed" });
+    await vi.waitFor(() => expect(screen.queryByTestId("queued-safety")).toBeNull());
+    await vi.waitFor(() => expect(screen.getAllByTestId("report-item")).toHaveLength(1));
+  });
+
+  it("marks the incident step done for a report that waits to be sent", async () => {
+    const step = {
+      id: "report-block",
+      kind: { kind: "report_and_block" as const },
+      title: "If they threaten to misuse it, report and block them",
+      detail: "",
+      draft: null,
+      optional: true,
+      status: "todo" as const,
+      done_at: null,
+      message_client_id: null,
+      call_outcome: null,
+      note: null,
+    };
+    const view: IncidentView = {
+      incident: {
+        id: "inc-1",
+        case: "sensitive",
+        conversation_id: 5,
+        message_id: 40,
+        excerpt: "Here are the numbers",
+        recipient_names: ["Bob Stone"],
+        created_at: today(9, 10),
+        updated_at: today(9, 10),
+        resolved_at: null,
+        closed_early: false,
+        steps: [step],
+      },
+      original: THREE[0],
+      recipients: [{ profile: BOB, original: "read", follow_ups: [] }],
+      urgent: { sent_in_window: 0, limit: 3, next_possible_at: null },
+    };
+    api.getIncident.mockResolvedValue(view);
+    render(IncidentDetail, { props: { incidentId: "inc-1" } });
+    await fireEvent.click(await screen.findByTestId("step-report-and-block"));
+    const dialog = await screen.findByTestId("report-dialog");
+    await vi.waitFor(() => expect(within(dialog).getAllByTestId("evidence-option")).toHaveLength(3));
+    await fireEvent.click(within(dialog).getAllByTestId("evidence-option")[1]);
+    await fireEvent.input(within(dialog).getByTestId("report-description"), { target: { value: "Threatens to share my numbers" } });
+    api.reportUser.mockResolvedValue({
+      state: "queued",
+      queued: waitingReport({ report: { ...waitingReport().report!, category: "misuse_threat", evidence: [41] } }),
+    });
+    api.updateStep.mockResolvedValue({ ...view, incident: { ...view.incident, steps: [{ ...step, status: "done", done_at: today(9, 40) }] } });
+    await fireEvent.click(within(dialog).getByTestId("submit-report"));
+    await vi.waitFor(() => expect(api.updateStep).toHaveBeenCalled());
+    expect(api.updateStep).toHaveBeenCalledWith(
+      "inc-1",
+      "report-block",
+      expect.objectContaining({
+        status: "done",
+        note: "Reported Bob Stone (Threatens to misuse private information) and blocked them. Made while the server couldn't be reached: follow the report under Safety.",
+      }),
+    );
+    expect(within(dialog).getByTestId("report-queued")).toBeTruthy();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModerationNotice } from "./bindings/ModerationNotice";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
 import type { ReportView } from "./bindings/ReportView";
 import {
   BLOCK_CONSEQUENCES,
@@ -8,19 +9,33 @@ import {
   collapsesMessage,
   conversationBanner,
   descriptionCount,
+  discardedSentence,
   evidenceCountText,
   evidenceInOrder,
   evidenceProblem,
+  evidenceText,
   noticeEffect,
   noticeForBanner,
   noticeTitle,
+  PENDING_BLOCK_NOTE,
+  queuedBlockSentence,
+  queuedCountText,
+  queuedFailureSentence,
+  queuedRemedy,
+  queuedReportDetail,
+  queuedStatusLabel,
+  queuedTitle,
+  queuedUndoHint,
   REPORT_CATEGORIES,
   reportOpen,
   reportProblem,
   reportStatusLabel,
   reportStatusSentence,
+  reportStepNote,
   sortReports,
+  triesText,
   unblockConsequences,
+  withdrawNote,
 } from "./safety";
 
 function report(over: Partial<ReportView> = {}): ReportView {
@@ -205,5 +220,120 @@ describe("moderators' notices", () => {
     expect(noticeForBanner([restrict], null, now)).toBe(restrict);
     expect(noticeForBanner([restrict], restrict.at, now)).toBeNull();
     expect(noticeForBanner([{ ...restrict, until: now - 1 }], null, now)).toBeNull();
+  });
+});
+
+const BOB = { user_id: 2, handle: "bob", display_name: "Bob Okafor", headline: "", phone: null };
+
+/** Alice's report about Bob, waiting for the server; it also blocks him. */
+function waiting(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyAction {
+  return {
+    id: 1,
+    action: "report",
+    person: BOB,
+    queued_at: 1000,
+    report: { category: "extortion", description: "Demands money", conversation: 3, evidence: [10, 11], also_block: true },
+    attempts: 0,
+    failure: null,
+    ...over,
+  };
+}
+
+const block = (over: Partial<QueuedSafetyAction> = {}) => waiting({ action: "block", report: null, ...over });
+const unblock = (over: Partial<QueuedSafetyAction> = {}) => waiting({ action: "unblock", report: null, ...over });
+
+describe("queued blocks, unblocks and reports", () => {
+  it("says what each one is", () => {
+    expect(queuedTitle(waiting())).toBe("Report about Bob Okafor — Extortion or blackmail");
+    expect(queuedTitle(waiting({ report: null }))).toBe("Report about Bob Okafor");
+    expect(queuedTitle(block())).toBe("Block Bob Okafor");
+    expect(queuedTitle(unblock())).toBe("Unblock Bob Okafor");
+  });
+
+  it("says what a report carries", () => {
+    expect(queuedReportDetail(waiting())).toBe("2 messages as evidence · also blocks Bob Okafor");
+    expect(queuedReportDetail(waiting({ report: { ...waiting().report!, evidence: [], also_block: false } }))).toBe(
+      "No messages as evidence",
+    );
+    expect(queuedReportDetail(block())).toBeNull();
+    expect(evidenceText(1)).toBe("1 message as evidence");
+  });
+
+  it("counts tries only once there were some", () => {
+    expect(queuedStatusLabel(waiting())).toBe("Waiting to send");
+    expect(queuedStatusLabel(waiting({ attempts: 1 }))).toBe("Waiting to send · 1 try");
+    expect(queuedStatusLabel(waiting({ attempts: 3 }))).toBe("Waiting to send · 3 tries");
+    expect(queuedStatusLabel(waiting({ attempts: 3, failure: "No" }))).toBe("Not sent");
+    expect(triesText(2)).toBe("2 tries");
+  });
+
+  it("gives the server's reason for a refusal as a sentence", () => {
+    expect(queuedFailureSentence(waiting())).toBeNull();
+    expect(queuedFailureSentence(waiting({ failure: "Too many reports today." }))).toBe(
+      "The server refused this report: Too many reports today.",
+    );
+    expect(queuedFailureSentence(block({ failure: "You cannot block yourself" }))).toBe(
+      "The server refused this block: You cannot block yourself.",
+    );
+    expect(queuedFailureSentence(unblock({ failure: "  " }))).toBe("The server refused this unblock.");
+  });
+
+  it("offers Dismiss for a refused one and Withdraw for a waiting report, nothing for a waiting block", () => {
+    expect(queuedRemedy(waiting())).toBe("withdraw");
+    expect(queuedRemedy(waiting({ failure: "No" }))).toBe("dismiss");
+    expect(queuedRemedy(block({ failure: "No" }))).toBe("dismiss");
+    expect(queuedRemedy(block())).toBeNull();
+    expect(queuedRemedy(unblock())).toBeNull();
+    expect(queuedUndoHint(block())).toBe("To undo it, unblock Bob Okafor under People you block.");
+    expect(queuedUndoHint(unblock())).toBe("To undo it, block Bob Okafor again.");
+    expect(queuedUndoHint(block({ failure: "No" }))).toBeNull();
+    expect(queuedUndoHint(waiting())).toBeNull();
+  });
+
+  it("says that withdrawing a report keeps the block it asked for", () => {
+    expect(withdrawNote(waiting())).toBe(
+      "Withdrawing the report keeps the block of Bob Okafor: Candor still sends the block on its own.",
+    );
+    expect(withdrawNote(waiting({ report: { ...waiting().report!, also_block: false } }))).toBeNull();
+    expect(discardedSentence(waiting())).toBe(
+      "The report about Bob Okafor was withdrawn before it was sent. The block stays: Candor sends it on its own.",
+    );
+    expect(discardedSentence(waiting({ report: { ...waiting().report!, also_block: false } }))).toBe(
+      "The report about Bob Okafor was withdrawn before it was sent.",
+    );
+    expect(discardedSentence(block({ failure: "No" }))).toBe("Removed “Block Bob Okafor” from this list.");
+  });
+
+  it("counts waiting and refused ones apart", () => {
+    expect(queuedCountText([])).toBe("");
+    expect(queuedCountText([waiting(), block()])).toBe("2 waiting");
+    expect(queuedCountText([waiting({ failure: "No" })])).toBe("1 not sent");
+    expect(queuedCountText([waiting(), block({ failure: "No" })])).toBe("1 waiting · 1 not sent");
+  });
+
+  it("says a block or unblock applies here and waits for the server", () => {
+    expect(queuedBlockSentence("Bob Okafor", true)).toBe(
+      "Bob Okafor is blocked on this device. The server can't be reached right now, so Candor sends the block as soon as it can; you can follow it under Safety in the sidebar.",
+    );
+    expect(queuedBlockSentence("Bob Okafor", false)).toMatch(/^Bob Okafor is unblocked on this device\. .* sends the unblock /);
+    expect(PENDING_BLOCK_NOTE).toBe("Not sent yet: Candor sends the block when it can reach the server.");
+  });
+});
+
+describe("reportStepNote", () => {
+  it("keeps the wording of a report the server has", () => {
+    expect(reportStepNote("Bob Okafor", "misuse_threat", true, false)).toBe(
+      "Reported Bob Okafor (Threatens to misuse private information) and blocked them.",
+    );
+    expect(reportStepNote("Bob Okafor", "spam_scam", false, false)).toBe("Reported Bob Okafor (Spam or scam).");
+  });
+
+  it("says a report was made offline without claiming it still waits", () => {
+    const note = reportStepNote("Bob Okafor", "extortion", true, true);
+    expect(note).toBe(
+      "Reported Bob Okafor (Extortion or blackmail) and blocked them. Made while the server couldn't be reached: follow the report under Safety.",
+    );
+    expect(note).not.toMatch(/waits|waiting/);
+    expect(reportStepNote("Bob Okafor", null, false, true)).toMatch(/^Reported Bob Okafor\. Made while/);
   });
 });

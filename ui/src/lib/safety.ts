@@ -1,10 +1,12 @@
 // Protection, as pure logic: words for report categories and statuses,
 // moderators' notices, which banner a conversation shows when someone is
-// blocked or unavailable, and checking a report before it is sent.
+// blocked or unavailable, checking a report before it is sent, and words
+// for blocks, unblocks and reports that wait for the server.
 
 import type { ConnectionState } from "./bindings/ConnectionState";
 import type { ConversationKind } from "./bindings/ConversationKind";
 import type { ModerationNotice } from "./bindings/ModerationNotice";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
 import type { ReportCategory } from "./bindings/ReportCategory";
 import type { ReportStatus } from "./bindings/ReportStatus";
 import type { ReportView } from "./bindings/ReportView";
@@ -200,6 +202,130 @@ export function evidenceInOrder(selected: Iterable<number>): number[] {
 export function evidenceCountText(n: number): string {
   if (n === 0) return "No messages chosen";
   return n === 1 ? "1 message chosen" : `${n} messages chosen`;
+}
+
+/** The evidence a report carries, for lists ("2 messages as evidence"). */
+export function evidenceText(n: number): string {
+  if (n === 0) return "No messages as evidence";
+  return n === 1 ? "1 message as evidence" : `${n} messages as evidence`;
+}
+
+/**
+ * The note a "report and block" incident step keeps. It stays with the
+ * incident, so a report that waited for the server is not said to wait
+ * forever: only that it was made offline, and where to follow it.
+ */
+export function reportStepNote(name: string, category: ReportCategory | null, blocked: boolean, queued: boolean): string {
+  const why = category !== null ? ` (${categoryLabel(category)})` : "";
+  const also = blocked ? " and blocked them" : "";
+  const offline = queued ? " Made while the server couldn't be reached: follow the report under Safety." : "";
+  return `Reported ${name}${why}${also}.${offline}`;
+}
+
+// ------------------------------------------------ waiting for the server
+
+/** Said in the report dialog when the report waits on this device. */
+export const QUEUED_REPORT_SENTENCE =
+  "The server can't be reached right now, so the report is kept on this device. Candor sends it as soon as it can; you can follow it under Safety in the sidebar.";
+
+/** Said when a block or unblock took effect here but waits for the server. */
+export function queuedBlockSentence(name: string, blocked: boolean): string {
+  const what = blocked ? "block" : "unblock";
+  return `${name} is ${blocked ? "blocked" : "unblocked"} on this device. The server can't be reached right now, so Candor sends the ${what} as soon as it can; you can follow it under Safety in the sidebar.`;
+}
+
+/** Beside someone you block on this device whose block has not reached the server yet. */
+export const PENDING_BLOCK_NOTE = "Not sent yet: Candor sends the block when it can reach the server.";
+
+/** What a queued action is: "Report about Bob Okafor — Extortion or blackmail", "Block Bob Okafor". */
+export function queuedTitle(q: Pick<QueuedSafetyAction, "action" | "person" | "report">): string {
+  const name = q.person.display_name;
+  switch (q.action) {
+    case "block":
+      return `Block ${name}`;
+    case "unblock":
+      return `Unblock ${name}`;
+    case "report":
+      return q.report ? `Report about ${name} — ${categoryLabel(q.report.category)}` : `Report about ${name}`;
+  }
+}
+
+/** "1 try", "3 tries". */
+export function triesText(n: number): string {
+  return n === 1 ? "1 try" : `${n} tries`;
+}
+
+/** What a queued report carries: "2 messages as evidence · also blocks Bob Okafor"; null for a block or unblock. */
+export function queuedReportDetail(q: Pick<QueuedSafetyAction, "person" | "report">): string | null {
+  if (!q.report) return null;
+  const evidence = evidenceText(q.report.evidence.length);
+  return q.report.also_block ? `${evidence} · also blocks ${q.person.display_name}` : evidence;
+}
+
+/** Refused by the server for good (not retried). */
+export function queuedRefused(q: Pick<QueuedSafetyAction, "failure">): boolean {
+  return q.failure !== null;
+}
+
+/** Its status in a few words: "Waiting to send", "Waiting to send · 2 tries", "Not sent". */
+export function queuedStatusLabel(q: Pick<QueuedSafetyAction, "attempts" | "failure">): string {
+  if (queuedRefused(q)) return "Not sent";
+  return q.attempts > 0 ? `Waiting to send · ${triesText(q.attempts)}` : "Waiting to send";
+}
+
+/** Why the server refused it, as a sentence (its reason is the server's words); null while it waits. */
+export function queuedFailureSentence(q: Pick<QueuedSafetyAction, "action" | "failure">): string | null {
+  if (q.failure === null) return null;
+  const reason = q.failure.trim().replace(/[.!]*$/, "");
+  const what = q.action === "report" ? "report" : q.action === "block" ? "block" : "unblock";
+  return reason === "" ? `The server refused this ${what}.` : `The server refused this ${what}: ${reason}.`;
+}
+
+/**
+ * What can be done with it here: dismiss a refused one, withdraw a report
+ * that waits. A waiting block or unblock has no button: it is undone by
+ * unblocking or blocking again.
+ */
+export function queuedRemedy(q: Pick<QueuedSafetyAction, "action" | "failure">): "dismiss" | "withdraw" | null {
+  if (queuedRefused(q)) return "dismiss";
+  return q.action === "report" ? "withdraw" : null;
+}
+
+/** Beside Withdraw, when the report also blocks: the block stays. */
+export function withdrawNote(q: Pick<QueuedSafetyAction, "person" | "report">): string | null {
+  if (!q.report?.also_block) return null;
+  return `Withdrawing the report keeps the block of ${q.person.display_name}: Candor still sends the block on its own.`;
+}
+
+/** The count beside the heading: "2 waiting", "1 waiting · 1 not sent". */
+export function queuedCountText(list: readonly Pick<QueuedSafetyAction, "failure">[]): string {
+  const refused = list.filter(queuedRefused).length;
+  const waiting = list.length - refused;
+  return [waiting > 0 ? `${waiting} waiting` : null, refused > 0 ? `${refused} not sent` : null]
+    .filter((part) => part !== null)
+    .join(" · ");
+}
+
+/** Said once it was withdrawn or dismissed. */
+export function discardedSentence(q: Pick<QueuedSafetyAction, "action" | "person" | "report" | "failure">): string {
+  if (queuedRefused(q)) return `Removed “${queuedTitle(q)}” from this list.`;
+  const name = q.person.display_name;
+  const stays = q.report?.also_block ? " The block stays: Candor sends it on its own." : "";
+  return `The report about ${name} was withdrawn before it was sent.${stays}`;
+}
+
+/** How to undo a waiting block or unblock (it has no button of its own). */
+export function queuedUndoHint(q: Pick<QueuedSafetyAction, "action" | "person" | "failure">): string | null {
+  if (queuedRefused(q)) return null;
+  const name = q.person.display_name;
+  switch (q.action) {
+    case "block":
+      return `To undo it, unblock ${name} under People you block.`;
+    case "unblock":
+      return `To undo it, block ${name} again.`;
+    case "report":
+      return null;
+  }
 }
 
 // ------------------------------------------------------------- notices

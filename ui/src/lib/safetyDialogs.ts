@@ -4,9 +4,9 @@
 // region, which must not announce a dialog as a new message. One at a time.
 
 import { mount, unmount } from "svelte";
-import type { BlockChange } from "./bindings/BlockChange";
+import type { BlockOutcome } from "./bindings/BlockOutcome";
 import type { ReportCategory } from "./bindings/ReportCategory";
-import type { ReportView } from "./bindings/ReportView";
+import type { ReportSubmission } from "./bindings/ReportSubmission";
 import BlockDialog from "./components/BlockDialog.svelte";
 import ReportDialog from "./components/ReportDialog.svelte";
 import type { Person } from "./state.svelte";
@@ -43,22 +43,25 @@ function show(open: (close: () => void) => ReturnType<typeof mount>): void {
   closeCurrent = close;
 }
 
-/** Asks to confirm blocking `person`; `onblocked` hears the change. */
-export function openBlock(person: Person, onblocked?: (change: BlockChange) => void): void {
+/** Asks to confirm blocking `person`; `onblocked` hears the outcome (queued: it waits for the server). */
+export function openBlock(person: Person, onblocked?: (outcome: BlockOutcome) => void): void {
   show((close) =>
     mount(BlockDialog, { target: document.body, props: { person, mode: "block", onclose: close, ondone: onblocked } }),
   );
 }
 
 /** Asks to confirm unblocking `person`, saying what it restores and what not. */
-export function openUnblock(person: Person, onunblocked?: (change: BlockChange) => void): void {
+export function openUnblock(person: Person, onunblocked?: (outcome: BlockOutcome) => void): void {
   show((close) =>
     mount(BlockDialog, { target: document.body, props: { person, mode: "unblock", onclose: close, ondone: onunblocked } }),
   );
 }
 
-/** Opens the report dialog; `onreported` hears the report once the server has it. */
-export function openReport(target: ReportTarget, onreported?: (report: ReportView, person: Person) => void): void {
+/**
+ * Opens the report dialog; `onreported` hears the report once it is made:
+ * sent to the server, or kept on this device until the server can be reached.
+ */
+export function openReport(target: ReportTarget, onreported?: (submission: ReportSubmission, person: Person) => void): void {
   show((close) => mount(ReportDialog, { target: document.body, props: { target, onclose: close, onreported } }));
 }
 

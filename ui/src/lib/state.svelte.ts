@@ -5,8 +5,8 @@
 
 import { tick } from "svelte";
 import { api, onClientEvent, onOpenConversation, toIpcError } from "./api";
-import type { BlockChange } from "./bindings/BlockChange";
 import type { BlockedPerson } from "./bindings/BlockedPerson";
+import type { BlockOutcome } from "./bindings/BlockOutcome";
 import type { ClientEvent } from "./bindings/ClientEvent";
 import type { Connection } from "./bindings/Connection";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
@@ -14,6 +14,7 @@ import type { Incident } from "./bindings/Incident";
 import type { IncidentView } from "./bindings/IncidentView";
 import type { ModerationNotice } from "./bindings/ModerationNotice";
 import type { Profile } from "./bindings/Profile";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
 import type { ReportView } from "./bindings/ReportView";
 import type { SessionState } from "./bindings/SessionState";
 import type { Settings } from "./bindings/Settings";
@@ -145,6 +146,10 @@ class AppState {
   reportsError = $state<string | null>(null);
   /** Reports whose status changed since you last looked at them. */
   reportNews = $state.raw<number[]>([]);
+  /** Blocks, unblocks and reports made while the server was unreachable, waiting or refused; oldest first. */
+  queuedSafety = $state.raw<QueuedSafetyAction[]>([]);
+  queuedSafetyLoaded = $state(false);
+  queuedSafetyError = $state<string | null>(null);
   /** Moderators' notices to you, newest first. */
   notices = $state.raw<ModerationNotice[]>([]);
   /** The time of the newest notice dismissed from the banner. */
@@ -221,6 +226,17 @@ class AppState {
     }
   });
 
+  readonly refreshQueuedSafety = coalesce(async () => {
+    if (this.phase !== "main") return;
+    try {
+      this.queuedSafety = await api.listQueuedSafety();
+      this.queuedSafetyLoaded = true;
+      this.queuedSafetyError = null;
+    } catch (e) {
+      this.queuedSafetyError = describeError(e);
+    }
+  });
+
   readonly refreshNotices = coalesce(async () => {
     if (this.phase !== "main") return;
     try {
@@ -273,6 +289,7 @@ class AppState {
       this.refreshIncidents(),
       this.refreshBlocked(),
       this.refreshReports(),
+      this.refreshQueuedSafety(),
       this.refreshNotices(),
     ]);
   }
@@ -321,6 +338,9 @@ class AppState {
     this.reports = [];
     this.reportsLoaded = false;
     this.reportNews = [];
+    this.queuedSafety = [];
+    this.queuedSafetyLoaded = false;
+    this.queuedSafetyError = null;
     this.notices = [];
     this.freshNotices = new Set();
   }
@@ -471,22 +491,26 @@ class AppState {
     return null;
   }
 
-  /** Blocks someone; the lists follow at once (the event refetches them too). Throws an `IpcError`. */
-  async block(person: Person): Promise<BlockChange> {
-    const change = await api.blockUser(person.user_id);
-    this.applyBlock(person, change);
-    return change;
+  /**
+   * Blocks someone; the lists follow at once (the event refetches them too).
+   * `queued`: the server could not be reached, the block waits for it. Throws an `IpcError`.
+   */
+  async block(person: Person): Promise<BlockOutcome> {
+    const outcome = await api.blockUser(person.user_id);
+    this.applyBlock(person, outcome);
+    return outcome;
   }
 
   /** Unblocks someone: they can be invited again; the old connection is not restored. Throws an `IpcError`. */
-  async unblock(person: Person): Promise<BlockChange> {
-    const change = await api.unblockUser(person.user_id);
-    this.applyBlock(person, change);
-    return change;
+  async unblock(person: Person): Promise<BlockOutcome> {
+    const outcome = await api.unblockUser(person.user_id);
+    this.applyBlock(person, outcome);
+    return outcome;
   }
 
   /** Shows a block change made here (or with a report) before the events refetch. */
-  applyBlock(person: Person, change: BlockChange): void {
+  applyBlock(person: Person, outcome: BlockOutcome): void {
+    const { change, queued } = outcome;
     const id = change.user_id;
     if (change.blocked) {
       if (!this.isBlocked(id)) {
@@ -498,7 +522,7 @@ class AppState {
           headline: "",
           phone: null,
         };
-        this.blocked = [{ profile, blocked_at: change.at }, ...this.blocked];
+        this.blocked = [{ profile, blocked_at: change.at, pending: queued }, ...this.blocked];
       }
       this.unblockedHere = this.unblockedHere.filter((u) => u !== id);
       this.connections = this.connections.map((c) =>
@@ -510,6 +534,17 @@ class AppState {
     }
     void this.refreshBlocked();
     void this.refreshConnections();
+    void this.refreshQueuedSafety();
+  }
+
+  /**
+   * Forgets a refused action, or withdraws a report that waits (a block it
+   * asked for stays, queued on its own). Throws an `IpcError`.
+   */
+  async discardQueuedSafety(id: number): Promise<void> {
+    await api.discardQueuedSafety(id);
+    // Refetched, not filtered: a withdrawn report that also blocked stays, as a block.
+    await this.refreshQueuedSafety();
   }
 
   /** The moderator's notice the banner shows, if any. */
@@ -602,9 +637,11 @@ class AppState {
       case "blocks_changed":
         void this.refreshBlocked();
         void this.refreshConnections();
+        void this.refreshQueuedSafety();
         break;
       case "reports_changed":
         void this.refreshReports();
+        void this.refreshQueuedSafety();
         break;
       case "notice":
         this.noticeArrived(event.notice);

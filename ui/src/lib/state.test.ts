@@ -1,6 +1,7 @@
 // The app state's reaction to the core's change events, with the IPC layer mocked.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
+import type { QueuedSafetyAction } from "./bindings/QueuedSafetyAction";
 import type { SessionState } from "./bindings/SessionState";
 
 const { api } = vi.hoisted(() => ({
@@ -11,6 +12,8 @@ const { api } = vi.hoisted(() => ({
     getSettings: vi.fn(),
     saveSettings: vi.fn(async () => null),
     signOut: vi.fn(async () => null),
+    listQueuedSafety: vi.fn(async (): Promise<QueuedSafetyAction[]> => []),
+    discardQueuedSafety: vi.fn(async () => null),
   },
 }));
 vi.mock("./api", () => ({
@@ -50,8 +53,20 @@ beforeEach(async () => {
   api.sessionState.mockResolvedValue(signedIn);
   api.listConversations.mockResolvedValue([summary(1)]);
   api.getSettings.mockResolvedValue({ ...DEFAULT_SETTINGS });
+  api.listQueuedSafety.mockResolvedValue([]);
   await app.start();
 });
+
+const bob = { user_id: 2, handle: "bob", display_name: "Bob Okafor", headline: "", phone: null };
+const blockBob: QueuedSafetyAction = {
+  id: 7,
+  action: "block",
+  person: bob,
+  queued_at: 5,
+  report: null,
+  attempts: 0,
+  failure: null,
+};
 
 describe("app state", () => {
   it("starts on the main screen when signed in, with the list loaded", () => {
@@ -116,5 +131,37 @@ describe("app state", () => {
     expect(app.focus?.nonce).not.toBe(first?.nonce);
     app.openConversation(1);
     expect(app.focus).toBeNull();
+  });
+
+  it("loads what waits for the server, follows it on block and report events, and forgets it on sign-out", async () => {
+    expect(app.queuedSafetyLoaded).toBe(true);
+    expect(app.queuedSafety).toEqual([]);
+    api.listQueuedSafety.mockResolvedValue([blockBob]);
+    app.handle({ type: "blocks_changed" });
+    await vi.waitFor(() => expect(app.queuedSafety).toEqual([blockBob]));
+    api.listQueuedSafety.mockResolvedValue([]);
+    app.handle({ type: "reports_changed" });
+    await vi.waitFor(() => expect(app.queuedSafety).toEqual([]));
+
+    api.listQueuedSafety.mockResolvedValue([blockBob]);
+    app.handle({ type: "reports_changed" });
+    await vi.waitFor(() => expect(app.queuedSafety).toHaveLength(1));
+    api.sessionState.mockResolvedValue({ ...signedIn, signed_in: false, status: { state: "signed_out" } });
+    await app.signOut();
+    expect(app.queuedSafety).toEqual([]);
+    expect(app.queuedSafetyLoaded).toBe(false);
+  });
+
+  it("refetches after a queued action is discarded, and keeps it when discarding fails", async () => {
+    api.listQueuedSafety.mockResolvedValue([blockBob]);
+    app.handle({ type: "blocks_changed" });
+    await vi.waitFor(() => expect(app.queuedSafety).toHaveLength(1));
+    api.discardQueuedSafety.mockRejectedValueOnce({ code: "still_queued", message: "undo it instead" });
+    await expect(app.discardQueuedSafety(7)).rejects.toEqual({ code: "still_queued", message: "undo it instead" });
+    expect(app.queuedSafety).toHaveLength(1);
+    api.listQueuedSafety.mockResolvedValue([]);
+    await app.discardQueuedSafety(7);
+    expect(api.discardQueuedSafety).toHaveBeenLastCalledWith(7);
+    expect(app.queuedSafety).toEqual([]);
   });
 });
