@@ -305,3 +305,115 @@ async fn an_urgent_notice_repeats_until_it_is_read_and_reminders_only_fire_while
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_step_whose_follow_up_is_cancelled_in_its_hold_is_to_do_again() {
+    init_tracing();
+    let server = TestServer::start().await;
+    let alice = alice(&server).await;
+    let bob = bob(&server).await;
+    let chat = direct(&alice, &bob).await;
+    alice
+        .client
+        .send_text(chat, "The launch moved to Tuesday.")
+        .await
+        .unwrap();
+    alice.wait_for_messages(chat, 1).await;
+    let original = all_messages(&alice.client, chat).await[0].id;
+    let view = alice
+        .client
+        .open_incident(original, IncidentCase::Inaccurate)
+        .await
+        .unwrap();
+    let id = view.incident.id;
+    let step = view
+        .incident
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::Correct)
+        .expect("an inaccurate message gets a correction step")
+        .id
+        .clone();
+
+    // The correction is sent from the step, and waits in its hold.
+    let client_id = alice
+        .client
+        .send(
+            chat,
+            Outgoing::correction(
+                original,
+                "Correction: the launch stays on Monday.",
+                "The day",
+                "Monday",
+            )
+            .with_hold(std::time::Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    let done = alice
+        .client
+        .update_step(
+            id,
+            step.clone(),
+            StepUpdate {
+                message_client_id: Some(client_id),
+                draft: Some("Correction: the launch stays on Monday.".to_owned()),
+                ..done()
+            },
+        )
+        .await
+        .unwrap();
+    // Alice's laptop sees the step done.
+    let laptop = alice.second_device().await;
+    let has_step = |wanted: StepStatus| {
+        let step = step.clone();
+        move |c: candor_core::Client| {
+            let step = step.clone();
+            async move {
+                c.incident(id).await.is_ok_and(|v| {
+                    v.incident
+                        .steps
+                        .iter()
+                        .any(|s| s.id == step && s.status == wanted)
+                })
+            }
+        }
+    };
+    laptop
+        .wait_until(
+            "the done step reached the laptop",
+            has_step(StepStatus::Done),
+        )
+        .await;
+    let status = |v: &candor_core::incidents::IncidentView| {
+        v.incident
+            .steps
+            .iter()
+            .find(|s| s.id == step)
+            .map(|s| (s.status, s.message_client_id, s.draft.clone()))
+    };
+    assert_eq!(status(&done).map(|s| s.0), Some(StepStatus::Done));
+
+    // Alice thinks better of it and cancels: the step is to do again, with
+    // her wording kept; the server never saw the correction.
+    alice.client.cancel_pending(client_id).await.unwrap();
+    let reopened = alice.client.incident(id).await.unwrap();
+    assert_eq!(
+        status(&reopened),
+        Some((
+            StepStatus::Todo,
+            None,
+            Some("Correction: the launch stays on Monday.".to_owned())
+        ))
+    );
+    assert!(reopened.incident.resolved_at.is_none());
+    // Her laptop learns it too.
+    laptop
+        .wait_until(
+            "the reopened step reached the laptop",
+            has_step(StepStatus::Todo),
+        )
+        .await;
+    bob.client.sync_now().await.unwrap();
+    assert_eq!(all_messages(&bob.client, chat).await.len(), 1);
+}

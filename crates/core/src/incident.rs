@@ -448,6 +448,22 @@ impl Incident {
             .all(|s| s.status != StepStatus::Todo)
     }
 
+    /// A follow-up a step sent was cancelled before it left the device:
+    /// the step is to do again (its edited wording stays). Returns whether
+    /// any step changed.
+    pub fn reopen_follow_up(&mut self, client_id: Uuid) -> bool {
+        let mut changed = false;
+        for s in &mut self.steps {
+            if s.message_client_id == Some(client_id) {
+                s.status = StepStatus::Todo;
+                s.done_at = None;
+                s.message_client_id = None;
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Marks the incident resolved once its steps are finished.
     pub fn settle(&mut self, now: i64) {
         if self.resolved_at.is_none() && self.steps_finished() {
@@ -706,6 +722,26 @@ mod tests {
         }
         incident.settle(20);
         assert_eq!(incident.resolved_at, Some(20));
+
+        // The correction that finished it is cancelled in its hold: the
+        // step is to do again and the incident open again.
+        let sent = Uuid::from_u128(7);
+        let correct = incident
+            .steps
+            .iter_mut()
+            .find(|s| s.kind == StepKind::Correct)
+            .expect("a correction step");
+        correct.message_client_id = Some(sent);
+        correct.draft = Some("Correction: Monday".to_owned());
+        assert!(!incident.reopen_follow_up(Uuid::from_u128(8)));
+        assert!(incident.reopen_follow_up(sent));
+        incident.settle(30);
+        assert_eq!(incident.resolved_at, None);
+        let correct = incident.steps.iter().find(|s| s.kind == StepKind::Correct);
+        assert_eq!(
+            correct.map(|s| (s.status, s.done_at, s.message_client_id, s.draft.as_deref())),
+            Some((StepStatus::Todo, None, None, Some("Correction: Monday")))
+        );
     }
 
     #[test]

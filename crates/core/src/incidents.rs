@@ -105,6 +105,34 @@ fn save_local(tx: &Transaction<'_>, incident: &Incident, version: i64) -> CoreRe
     Ok(())
 }
 
+/// Reopens the steps whose follow-up (`client_id`) was cancelled before it
+/// left the device, in the transaction that cancels it, and returns the
+/// incidents changed (to be pushed by the outbox like any local change).
+pub(crate) fn reopen_cancelled_follow_up(
+    tx: &Transaction<'_>,
+    client_id: Uuid,
+    now: i64,
+) -> CoreResult<Vec<Uuid>> {
+    // Incidents are kept as JSON: find those that mention the follow-up.
+    let rows: Vec<(Vec<u8>, String, i64)> = tx
+        .prepare("SELECT id, data, version FROM incidents WHERE instr(data, ?1) > 0")?
+        .query_map([client_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changed = Vec::new();
+    for (_, data, version) in rows {
+        let mut incident: Incident = serde_json::from_str(&data)?;
+        if incident.reopen_follow_up(client_id) {
+            incident.updated_at = now.max(incident.updated_at + 1);
+            incident.settle(now);
+            save_local(tx, &incident, version + 1)?;
+            changed.push(incident.id);
+        }
+    }
+    Ok(changed)
+}
+
 /// Applies an incident from the feed. Returns whether anything changed.
 pub(crate) fn apply_remote(tx: &Transaction<'_>, record: &IncidentRecord) -> CoreResult<bool> {
     let Ok(remote) = serde_json::from_str::<Incident>(&record.data) else {

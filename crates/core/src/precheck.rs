@@ -381,7 +381,7 @@ impl Client {
     /// refused by the server) and returns its text for the composer. Once
     /// the server has it, it is permanent: `already_sent`.
     pub async fn cancel_pending(&self, client_id: Uuid) -> CoreResult<String> {
-        let (conversation, body) = self
+        let (conversation, body, reopened) = self
             .inner
             .db
             .write(move |tx| {
@@ -410,11 +410,20 @@ impl Client {
                     "DELETE FROM sent_findings WHERE client_id = ?1",
                     [client_id.as_bytes().as_slice()],
                 )?;
-                Ok((ConversationId(conversation), request.body))
+                // A damage-control step that sent it is to do again.
+                let reopened =
+                    crate::incidents::reopen_cancelled_follow_up(tx, client_id, now_ms())?;
+                Ok((ConversationId(conversation), request.body, reopened))
             })
             .await?;
         self.inner
             .emit(ClientEvent::ConversationChanged { id: conversation });
+        if !reopened.is_empty() {
+            for id in reopened {
+                self.inner.emit(ClientEvent::IncidentChanged { id });
+            }
+            self.inner.outbox_wake.notify_one();
+        }
         Ok(body)
     }
 
