@@ -501,6 +501,20 @@ describe("Reports and blocked people", () => {
     expect(screen.queryByTestId("report-news")).toBeNull();
   });
 
+  it("shows in the sidebar when the server refused a block or report made offline", async () => {
+    app.queuedSafety = [waitingReport()];
+    render(Sidebar);
+    expect(screen.queryByTestId("safety-refused")).toBeNull();
+    app.queuedSafety = [waitingReport(), waitingReport({ id: 12, action: "block", report: null, failure: "No such user" })];
+    app.handle({ type: "blocks_changed" });
+    const badge = await screen.findByTestId("safety-refused");
+    expect(badge.textContent).toBe("1");
+    expect(badge.getAttribute("aria-label")).toBe("1 not sent: refused by the server");
+    app.queuedSafety = [];
+    app.handle({ type: "blocks_changed" });
+    await vi.waitFor(() => expect(screen.queryByTestId("safety-refused")).toBeNull());
+  });
+
   it("lists the people you block in Settings, with Unblock", async () => {
     app.blocked = [{ profile: BOB, blocked_at: today(10, 0), pending: false }];
     render(SettingsView);
