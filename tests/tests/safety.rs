@@ -295,7 +295,17 @@ async fn offline_blocks_and_reports_take_effect_at_once_and_reach_the_server_whe
         .all(|p| p.profile.user_id != c));
 
     // Alice quits and starts again while still offline: nothing is lost.
+    // The report is left as the app leaves one it was sending when it
+    // crashed: marked `sending`, so it is sent again, and only once.
     let mut alice = alice;
+    alice.client.shutdown().await;
+    rusqlite::Connection::open(alice.dir.path().join("mirror.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE safety_outbox SET state = 'sending' WHERE action = 'report'",
+            [],
+        )
+        .unwrap();
     alice.restart().await;
     assert_eq!(alice.client.queued_safety().await.unwrap().len(), 2);
 

@@ -138,7 +138,7 @@ pub struct QueuedSafetyAction {
 /// also blocks).
 fn block_intent_waiting(c: &Connection, user: UserId) -> CoreResult<bool> {
     Ok(c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM safety_outbox WHERE user_id = ?1 AND state = 'ready'
+        "SELECT EXISTS (SELECT 1 FROM safety_outbox WHERE user_id = ?1 AND state <> 'failed'
            AND (action IN ('block', 'unblock')
                 OR (action = 'report' AND json_extract(request, '$.also_block') = 1)))",
     )?
@@ -149,7 +149,7 @@ fn block_intent_waiting(c: &Connection, user: UserId) -> CoreResult<bool> {
 /// new action queues behind it, so they reach the server in order).
 fn anything_waiting(c: &Connection, user: UserId) -> CoreResult<bool> {
     Ok(c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM safety_outbox WHERE user_id = ?1 AND state = 'ready')",
+        "SELECT EXISTS (SELECT 1 FROM safety_outbox WHERE user_id = ?1 AND state <> 'failed')",
         [user.0],
         |r| r.get(0),
     )?)
@@ -259,16 +259,27 @@ fn record_report(tx: &Transaction<'_>, report: &ReportView, also_block: bool) ->
 /// effect undone.
 pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResult<()> {
     loop {
+        // Marked `sending` while it is on the wire, so it can no longer be
+        // withdrawn; one found `sending` was cut off (a crash, a restart)
+        // and is sent again, which the server answers without a duplicate.
         let next: Option<(i64, String, i64, Option<String>)> = inner
             .db
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT id, action, user_id, request FROM safety_outbox
-                     WHERE state = 'ready' ORDER BY id LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?)
+            .write(|tx| {
+                let row = tx
+                    .query_row(
+                        "SELECT id, action, user_id, request FROM safety_outbox
+                         WHERE state IN ('ready', 'sending') ORDER BY id LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                if let Some((id, ..)) = &row {
+                    tx.execute(
+                        "UPDATE safety_outbox SET state = 'sending' WHERE id = ?1",
+                        [id],
+                    )?;
+                }
+                Ok(row)
             })
             .await?;
         let Some((id, action, user, request)) = next else {
@@ -311,8 +322,8 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
                     .db
                     .write(move |tx| {
                         tx.execute(
-                            "UPDATE safety_outbox SET attempts = attempts + 1, error_code = ?2,
-                               error_message = ?3 WHERE id = ?1",
+                            "UPDATE safety_outbox SET state = 'ready', attempts = attempts + 1,
+                               error_code = ?2, error_message = ?3 WHERE id = ?1",
                             params![id, code, message],
                         )?;
                         Ok(())
@@ -529,7 +540,7 @@ impl Client {
                     .prepare(
                         "SELECT b.user_id, b.blocked_at, EXISTS (
                              SELECT 1 FROM safety_outbox s WHERE s.user_id = b.user_id
-                               AND s.state = 'ready' AND s.action IN ('block', 'report'))
+                               AND s.state <> 'failed' AND s.action IN ('block', 'report'))
                          FROM blocks b ORDER BY b.blocked_at DESC",
                     )?
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -718,6 +729,10 @@ impl Client {
                     None => false,
                 };
                 match (action.as_str(), state.as_str()) {
+                    (_, "sending") => Err(CoreError::invalid(
+                        "already_sending",
+                        "It is being sent to the server right now.",
+                    )),
                     (_, "failed") => {
                         tx.execute("DELETE FROM safety_outbox WHERE id = ?1", [id])?;
                         Ok(false)

@@ -20,6 +20,7 @@ const CODES = [
   "evidence_not_in_conversation",
   "too_much_evidence",
   "still_queued",
+  "already_sending",
   "report_limit",
   "restricted",
   "suspended",

@@ -46,6 +46,7 @@ const SENTENCES: Record<string, string> = {
   evidence_not_in_conversation: "Evidence must come from the conversation you are reporting.",
   too_much_evidence: "Choose at most 50 messages as evidence.",
   still_queued: "A block or unblock waiting for the server can't be withdrawn. To undo it, unblock or block the person again.",
+  already_sending: "It is being sent to the server right now, so it can no longer be withdrawn.",
   report_limit: "You have made many reports today. Please try again tomorrow, or contact support.",
   restricted: "A moderator has restricted your account: you can't start conversations or send invitations for now.",
   suspended: "A moderator has suspended this account.",

@@ -7,12 +7,14 @@
 -- action). A report waits with its evidence already resolved from the
 -- mirror (`request` is the JSON of `candor_proto::ReportRequest`, with the
 -- client id the server deduplicates on, so a resend never files it twice).
+-- `sending` marks the one on the wire: it can no longer be withdrawn, and
+-- after a crash it is simply sent again.
 CREATE TABLE safety_outbox (
     id            INTEGER PRIMARY KEY,
     action        TEXT NOT NULL CHECK (action IN ('block', 'unblock', 'report')),
     user_id       INTEGER NOT NULL,
     request       TEXT,
-    state         TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'failed')),
+    state         TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'sending', 'failed')),
     attempts      INTEGER NOT NULL DEFAULT 0,
     error_code    TEXT,
     error_message TEXT,
