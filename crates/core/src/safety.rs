@@ -106,17 +106,6 @@ impl SafetyAction {
     }
 }
 
-/// The report a queued action carries (its evidence already resolved).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct QueuedReport {
-    pub category: ReportCategory,
-    pub description: String,
-    pub conversation: Option<ConversationId>,
-    pub evidence: Vec<MessageId>,
-    pub also_block: bool,
-}
-
 /// A block, unblock or report made on this device that the server has not
 /// acknowledged yet, or refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +115,8 @@ pub struct QueuedSafetyAction {
     pub action: SafetyAction,
     pub person: Profile,
     pub queued_at: i64,
-    pub report: Option<QueuedReport>,
+    /// For a report: what it says (its evidence is already resolved).
+    pub report: Option<ReportDraft>,
     /// Tries that failed because the server could not be reached.
     pub attempts: i64,
     /// The server refused it for good (why, in its words); it is not retried.
@@ -683,7 +673,8 @@ impl Client {
                         let report = request
                             .map(|r| serde_json::from_str::<ReportRequest>(&r))
                             .transpose()?
-                            .map(|r| QueuedReport {
+                            .map(|r| ReportDraft {
+                                reported: r.reported,
                                 category: r.category,
                                 description: r.description,
                                 conversation: r.conversation,

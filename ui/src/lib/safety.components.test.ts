@@ -170,7 +170,7 @@ function waitingReport(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyActi
     action: "report",
     person: BOB,
     queued_at: today(9, 45),
-    report: { category: "extortion", description: "He demands money", conversation: 5, evidence: [41, 42], also_block: true },
+    report: { reported: BOB.user_id, category: "extortion", description: "He demands money", conversation: 5, evidence: [41, 42], also_block: true },
     attempts: 0,
     failure: null,
     ...over,

@@ -232,7 +232,7 @@ function waiting(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyAction {
     action: "report",
     person: BOB,
     queued_at: 1000,
-    report: { category: "extortion", description: "Demands money", conversation: 3, evidence: [10, 11], also_block: true },
+    report: { reported: BOB.user_id, category: "extortion", description: "Demands money", conversation: 3, evidence: [10, 11], also_block: true },
     attempts: 0,
     failure: null,
     ...over,
