@@ -558,39 +558,45 @@ describe("Moderators' notices", () => {
   });
 });
 
+/** An incident about a sensitive message whose only step is “report and block”. */
+function reportAndBlockIncident(): { step: IncidentView["incident"]["steps"][number]; view: IncidentView } {
+  const step = {
+    id: "report-block",
+    kind: { kind: "report_and_block" as const },
+    title: "If they threaten to misuse it, report and block them",
+    detail: "",
+    draft: null,
+    optional: true,
+    status: "todo" as const,
+    done_at: null,
+    message_client_id: null,
+    call_outcome: null,
+    note: null,
+  };
+  const view: IncidentView = {
+    incident: {
+      id: "inc-1",
+      case: "sensitive",
+      conversation_id: 5,
+      message_id: 40,
+      excerpt: "Here are the numbers",
+      recipient_names: ["Bob Stone"],
+      created_at: today(9, 10),
+      updated_at: today(9, 10),
+      resolved_at: null,
+      closed_early: false,
+      steps: [step],
+    },
+    original: THREE[0],
+    recipients: [{ profile: BOB, original: "read", follow_ups: [] }],
+    urgent: { sent_in_window: 0, limit: 3, next_possible_at: null },
+  };
+  return { step, view };
+}
+
 describe("The incident step “report and block”", () => {
   it("opens the report dialog for the incident's conversation, then marks the step done", async () => {
-    const step = {
-      id: "report-block",
-      kind: { kind: "report_and_block" as const },
-      title: "If they threaten to misuse it, report and block them",
-      detail: "",
-      draft: null,
-      optional: true,
-      status: "todo" as const,
-      done_at: null,
-      message_client_id: null,
-      call_outcome: null,
-      note: null,
-    };
-    const view: IncidentView = {
-      incident: {
-        id: "inc-1",
-        case: "sensitive",
-        conversation_id: 5,
-        message_id: 40,
-        excerpt: "Here are the numbers",
-        recipient_names: ["Bob Stone"],
-        created_at: today(9, 10),
-        updated_at: today(9, 10),
-        resolved_at: null,
-        closed_early: false,
-        steps: [step],
-      },
-      original: THREE[0],
-      recipients: [{ profile: BOB, original: "read", follow_ups: [] }],
-      urgent: { sent_in_window: 0, limit: 3, next_possible_at: null },
-    };
+    const { step, view } = reportAndBlockIncident();
     api.getIncident.mockResolvedValue(view);
     render(IncidentDetail, { props: { incidentId: "inc-1" } });
     const button = await screen.findByTestId("step-report-and-block");
@@ -847,37 +853,7 @@ describe("While the server can't be reached", () => {
   });
 
   it("marks the incident step done for a report that waits to be sent", async () => {
-    const step = {
-      id: "report-block",
-      kind: { kind: "report_and_block" as const },
-      title: "If they threaten to misuse it, report and block them",
-      detail: "",
-      draft: null,
-      optional: true,
-      status: "todo" as const,
-      done_at: null,
-      message_client_id: null,
-      call_outcome: null,
-      note: null,
-    };
-    const view: IncidentView = {
-      incident: {
-        id: "inc-1",
-        case: "sensitive",
-        conversation_id: 5,
-        message_id: 40,
-        excerpt: "Here are the numbers",
-        recipient_names: ["Bob Stone"],
-        created_at: today(9, 10),
-        updated_at: today(9, 10),
-        resolved_at: null,
-        closed_early: false,
-        steps: [step],
-      },
-      original: THREE[0],
-      recipients: [{ profile: BOB, original: "read", follow_ups: [] }],
-      urgent: { sent_in_window: 0, limit: 3, next_possible_at: null },
-    };
+    const { step, view } = reportAndBlockIncident();
     api.getIncident.mockResolvedValue(view);
     render(IncidentDetail, { props: { incidentId: "inc-1" } });
     await fireEvent.click(await screen.findByTestId("step-report-and-block"));
