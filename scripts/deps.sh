@@ -11,9 +11,9 @@ packages=(
     build-essential pkg-config curl wget file libssl-dev libxdo-dev
     libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
     # running and testing it headless: X server, session bus, notifications,
-    # keychain, WebDriver, screenshots
+    # keychain, WebDriver, window titles, screenshots
     xvfb xauth dbus at-spi2-core dunst gnome-keyring libsecret-tools
-    webkit2gtk-driver imagemagick
+    webkit2gtk-driver x11-utils imagemagick
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -455,3 +455,30 @@ impl Drop for App {
         kill_leftover_apps();
     }
 }
+
+/// Waits until an X window on the display has exactly this title (what
+/// taskbars and window switchers show), as `xwininfo` lists them.
+pub async fn wait_for_window_title(title: &str) -> anyhow::Result<()> {
+    let wanted = format!("\"{title}\"");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = String::new();
+    while tokio::time::Instant::now() < deadline {
+        let out = Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .output()
+            .await
+            .context("xwininfo (x11-utils) lists the windows")?;
+        seen = String::from_utf8_lossy(&out.stdout).into_owned();
+        // Each window: `0x1e00003 "Title": ("class" "Class")  …`.
+        if seen.lines().any(|l| {
+            l.trim_start()
+                .split_once(' ')
+                .is_some_and(|(_, rest)| rest.starts_with(&format!("{wanted}:")))
+        }) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let titles: Vec<&str> = seen.lines().filter(|l| l.contains("\":")).collect();
+    bail!("no window titled {wanted}; windows: {titles:#?}")
+}

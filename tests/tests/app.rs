@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use candor_tests::app::{
-    bob_connects_with_dana, open_conversation, sign_up_in_the_window, App, AppHome, APP_LOCK,
-    DANA_PASSWORD,
+    bob_connects_with_dana, open_conversation, sign_up_in_the_window, wait_for_window_title, App,
+    AppHome, APP_LOCK, DANA_PASSWORD,
 };
 use candor_tests::{all_messages, init_tracing, Person, TestServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -270,6 +270,11 @@ async fn an_incoming_message_raises_a_desktop_notification() -> anyhow::Result<(
     assert!(found.contains("string \"Candor\""), "{found}");
     assert!(found.contains("string \"Bob Okafor\""), "{found}");
     assert!(found.contains("\"urgency\""), "{found}");
+    // The taskbar shows the unread message in the window's title, until
+    // Dana reads it.
+    wait_for_window_title("(1) Candor").await?;
+    open_conversation(&app, chat).await?;
+    wait_for_window_title("Candor").await?;
     app.quit().await?;
     server.stop().await;
     let _ = dunst.start_kill();

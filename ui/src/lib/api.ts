@@ -4,6 +4,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { BlockedPerson } from "./bindings/BlockedPerson";
 import type { BlockOutcome } from "./bindings/BlockOutcome";
@@ -34,6 +35,7 @@ import type { Settings } from "./bindings/Settings";
 import type { StepUpdate } from "./bindings/StepUpdate";
 import type { UrgentAllowance } from "./bindings/UrgentAllowance";
 import type { TranscriptFiles } from "./bindings/TranscriptFiles";
+import { windowTitle } from "./conversations";
 
 /** Calls a command; a rejection is always an `IpcError` (`{code, message}`). */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -52,6 +54,17 @@ export function toIpcError(e: unknown): IpcError {
 }
 
 export const api = {
+  /**
+   * Shows the unread count in the window title (every platform's taskbar
+   * and window switcher) and as the dock badge where the platform has one
+   * (macOS; Linux docks that speak the Unity launcher protocol).
+   */
+  showUnread: async (unread: number) => {
+    const window = getCurrentWindow();
+    await window.setTitle(windowTitle(unread));
+    // Windows has no badge count (it would need an overlay icon).
+    await window.setBadgeCount(unread > 0 ? unread : undefined).catch(() => {});
+  },
   sessionState: () => call<SessionState>("session_state"),
   signUp: (server_url: string, handle: string, display_name: string, password: string, device_name: string) =>
     call<Profile>("sign_up", { server_url, handle, display_name, password, device_name }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConversationSummary } from "./bindings/ConversationSummary";
 import type { Profile } from "./bindings/Profile";
-import { filterConversations, fold, memberLine, previewLine, syncStatusText } from "./conversations";
+import { filterConversations, fold, memberLine, previewLine, syncStatusText, unreadTotal, windowTitle } from "./conversations";
 
 const person = (user_id: number, display_name: string, handle: string): Profile => ({
   user_id,
@@ -106,5 +106,26 @@ describe("memberLine", () => {
     expect(memberLine({ members: [BOB, ME, SOREN] }, 1)).toBe("Bob Stone, Søren Kierkegård and you");
     expect(memberLine({ members: [BOB] }, 1)).toBe("Bob Stone");
     expect(memberLine({ members: [] }, 1)).toBe("");
+  });
+});
+
+describe("the unread count in the window title", () => {
+  const list = [
+    { id: 1, unread: 2 },
+    { id: 2, unread: 5 },
+    { id: 3, unread: 0 },
+  ];
+
+  it("adds up the conversations that are not muted", () => {
+    expect(unreadTotal(list, () => false)).toBe(7);
+    expect(unreadTotal(list, (id) => id === 2)).toBe(2);
+    expect(unreadTotal([], () => false)).toBe(0);
+  });
+
+  it("puts the count before the name, as taskbars show it", () => {
+    expect(windowTitle(0)).toBe("Candor");
+    expect(windowTitle(1)).toBe("(1) Candor");
+    expect(windowTitle(999)).toBe("(999) Candor");
+    expect(windowTitle(1000)).toBe("(999+) Candor");
   });
 });

@@ -17,6 +17,17 @@ export function fold(text: string): string {
     .toLowerCase();
 }
 
+/** Unread messages across the conversations you have not muted: the count the window title and the dock badge show. */
+export function unreadTotal(list: readonly Pick<ConversationSummary, "id" | "unread">[], isMuted: (id: number) => boolean): number {
+  return list.reduce((sum, c) => (isMuted(c.id) ? sum : sum + c.unread), 0);
+}
+
+/** The window's title: "Candor", or "(3) Candor" with unread messages, as the taskbar shows it. */
+export function windowTitle(unread: number): string {
+  if (unread <= 0) return "Candor";
+  return `(${unread > 999 ? "999+" : unread}) Candor`;
+}
+
 /** Conversations whose title, member names or handles contain every word of `query`; order kept. */
 export function filterConversations(list: readonly ConversationSummary[], query: string): ConversationSummary[] {
   const words = fold(query).split(/\s+/).filter(Boolean);
