@@ -793,7 +793,6 @@ const CARD_WORDS: &[&str] = &[
 /// Words that say a number is a reference of some other kind.
 const REFERENCE_WORDS: &[&str] = &[
     "asset",
-    "id",
     "tracking",
     "track",
     "order",
@@ -842,6 +841,7 @@ const SSN_WORDS: &[&str] = &[
     "social security number",
     "taxpayer",
     "tin",
+    "tax id",
 ];
 
 /// Words that say a token is a secret.
@@ -1576,7 +1576,13 @@ impl<'a> Scanner<'a> {
                     let end = run_end(b, i, |c| c.is_ascii_alphabetic());
                     let is_account = ACCOUNT_NAMES.iter().any(|n| lower[i..end] == *n.as_bytes());
                     if is_account && !alnum_at(b, end) && !lower[end..].starts_with(b"://") {
-                        if let Some((start, stop)) = self.pair_secret(i) {
+                        // A path or a key=value after the name is not a
+                        // password: "root: /var/www", "root:cause=OOM".
+                        let found = self.pair_secret(i).filter(|&(start, stop)| {
+                            let value = &b[start..stop];
+                            value.first() != Some(&b'/') && !value.contains(&b'=')
+                        });
+                        if let Some((start, stop)) = found {
                             out.push(Cand::new(FindingKind::Password, start, stop));
                             i = stop;
                             continue;
@@ -1598,26 +1604,51 @@ impl<'a> Scanner<'a> {
         let (b, lower) = (self.b, &self.lower);
         let mut from = 0;
         while let Some(at) = find(lower, b"mysql", from) {
-            from = at + 5;
-            if self.letter_before(at) {
+            // The command itself: `mysql`, `mysqldump`, `mysqladmin`, up to
+            // the end of its line or the next command (`;`, `|`, `&&`).
+            let name_end = run_end(b, at, |c| c.is_ascii_alphanumeric() || c == b'_');
+            let end_of_command = run_end(b, name_end, |c| !matches!(c, b'\n' | b';' | b'|' | b'&'));
+            from = end_of_command.max(at + 5);
+            let command = &lower[at..name_end];
+            let is_client = [
+                &b"mysql"[..],
+                b"mysqldump",
+                b"mysqladmin",
+                b"mariadb",
+                b"mariadb-dump",
+            ]
+            .contains(&command);
+            // Run as a command: its name is followed by its options
+            // ("mysql data with tar -pczf" is prose).
+            let first_arg = run_end(b, name_end, |c| c == b' ');
+            if self.letter_before(at)
+                || !is_client
+                || first_arg == name_end
+                || b.get(first_arg) != Some(&b'-')
+            {
                 continue;
             }
-            let line_end = find(b, b"\n", at).unwrap_or(b.len());
-            let mut k = from;
-            while let Some(flag) = find(&b[..line_end], b" -p", k) {
-                k = flag + 3;
+            let mut k = name_end;
+            while let Some(flag) = find(&b[..end_of_command], b" -p", k) {
                 let v = flag + 3;
-                let Some(&first) = b.get(v) else { break };
+                k = v;
+                let Some(&first) = b.get(v).filter(|_| v < end_of_command) else {
+                    break;
+                };
                 if first.is_ascii_whitespace() {
                     continue;
                 }
                 let (start, end) = if matches!(first, b'\'' | b'"') {
-                    let Some(close) = b[v + 1..line_end].iter().position(|&c| c == first) else {
-                        continue;
+                    let Some(close) = b[v + 1..end_of_command].iter().position(|&c| c == first)
+                    else {
+                        break;
                     };
                     (v + 1, v + 1 + close)
                 } else {
-                    (v, run_end(b, v, |c| !c.is_ascii_whitespace()))
+                    (
+                        v,
+                        run_end(b, v, |c| !c.is_ascii_whitespace()).min(end_of_command),
+                    )
                 };
                 let value = self.text.get(start..end).unwrap_or("");
                 if plausible_secret(value, Keyword::Password, Form::Labelled, true) {
@@ -1680,7 +1711,18 @@ impl<'a> Scanner<'a> {
                 .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
                 .count();
         if b[..name_start].ends_with(b"${") {
-            return None;
+            // Only a default written into it discloses anything:
+            // "${DB_PASSWORD:-Tr0ub4dor&3x}".
+            let name_end = run_end(b, kw_end, |c| c.is_ascii_alphanumeric() || c == b'_');
+            let rest = &b[name_end..];
+            let op = [&b":-"[..], b":=", b"-", b"="]
+                .into_iter()
+                .find(|op| rest.starts_with(op))?;
+            let start = name_end + op.len();
+            let end = start + b[start..].iter().position(|&c| c == b'}')?;
+            let value = self.text.get(start..end)?;
+            return (end > start && plausible_secret(value, kw, Form::Labelled, true))
+                .then_some((start, end));
         }
         let mut j = run_end(b, kw_end, |c| c == b' ' || c == b'\t');
         // "パスワードはX", "密码是X": a verb written onto the keyword.
@@ -1794,11 +1836,17 @@ impl<'a> Scanner<'a> {
                 return self.value(v, kw, form, false);
             }
             let arrow = matches!(bare, b"->" | b"=>") || bare == "→".as_bytes();
-            if (colon || arrow) && (words_seen > 0 || in_list(QUALIFIERS, bare)) {
+            if (colon || arrow) && words_seen > 0 {
                 if kw == Keyword::Login {
                     return self.pair_secret(w_end);
                 }
                 return self.value(w_end, kw, Form::Labelled, false);
+            }
+            // "password wifi: Tulpen-Veld-88": what it opens, then the value;
+            // it must look like a password ("password router: Fritz" names
+            // the router).
+            if (colon || arrow) && in_list(QUALIFIERS, bare) && kw != Keyword::Login {
+                return self.value(w_end, kw, Form::Copula, false);
             }
             let elided = [&b"d'"[..], "d’".as_bytes(), b"l'", "l’".as_bytes()]
                 .iter()
@@ -3182,8 +3230,6 @@ const QUALIFIERS: &[&str] = &[
     "vpn",
     "router",
     "routeur",
-    "admin",
-    "root",
     "guest",
     "guests",
     "gast",
@@ -3201,15 +3247,6 @@ const QUALIFIERS: &[&str] = &[
     "ufficio",
     "oficina",
     "escritório",
-    "db",
-    "database",
-    "datenbank",
-    "server",
-    "serveur",
-    "servidor",
-    "intranet",
-    "portal",
-    "portail",
 ];
 
 /// Words that may follow a keyword before its verb: "password for the VPN
@@ -3373,9 +3410,7 @@ const ACCOUNT_NAMES: &[&str] = &[
     "sa",
     "postgres",
     "ubuntu",
-    "demo",
     "guest",
-    "test",
 ];
 
 /// Words naming a wireless network, whose password often follows its name
@@ -5043,6 +5078,7 @@ mod tests {
                 "staging console https://ops.example.net:8443 root / Vanilla-Sky-31",
                 "Vanilla-Sky-31",
             ),
+            ("DB_PASSWORD=${DB_PASSWORD:-Tr0ub4dor&3x}", "Tr0ub4dor&3x"),
         ] {
             assert_only(FindingKind::Password, text, secret);
         }
@@ -5055,6 +5091,16 @@ mod tests {
             "https://admin.example.io — log in as admin with your SSO account",
             "see https://wiki.example.io/setup then the test / staging split",
             "postgres://db.internal:5432/app is the new host",
+            "mysql migration done; next: ssh -p2222 bastion",
+            "backup the mysql data with tar -pczf db.tgz",
+            "https://grafana.example.com root: /var/www/app",
+            "https://app.example.com test: v2.3.1-rc4 deployed",
+            "https://github.com/acme/app/pull/88 demo: build#4471",
+            "https://x.example.com admin:/settings/users",
+            "https://x.example.com root:cause=OOMKilled",
+            "password db: users_v2, the password database: KeePassXC",
+            "password admin: Maria",
+            "DB_PASSWORD=${DB_PASSWORD:-}",
         ] {
             assert!(found(text).is_empty(), "in {text:?}: {:?}", found(text));
         }
@@ -5065,13 +5111,20 @@ mod tests {
         for text in [
             "server host key fingerprint: SHA256:Hk3b7Qx2PzVwR9mN4cL8sT1yU6oE5aF0gJ2dK7iZqWc",
             "the header was eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9 and nothing else",
-            "Equipment ID 214-37-5820 goes back to the lab",
+            "Part 214-37-5820 goes back to the lab",
             "asset 301-22-4817 was returned",
         ] {
             assert!(found(text).is_empty(), "in {text:?}: {:?}", found(text));
         }
-        // With a word for it, the same shape is an SSN.
+        // With a word for it, the same shape is an SSN; an "ID" may be one.
         assert_only(FindingKind::UsSsn, "his SSN is 214-37-5820", "214-37-5820");
+        assert_only(FindingKind::UsSsn, "Tax ID: 214-37-5820", "214-37-5820");
+        assert_only(FindingKind::UsSsn, "Patient ID: 214-37-5820", "214-37-5820");
+        assert_only(
+            FindingKind::PaymentCard,
+            "billing id: 4539148803436467",
+            "4539148803436467",
+        );
     }
 
     /// Long inputs stay linear: repeated near-misses of every scanner.
