@@ -83,7 +83,13 @@ pub fn apply_events(
     let candidates = signature_candidates(events, start);
     let (applied, checked) = std::thread::scope(|scope| {
         let checker = (candidates.len() >= PARALLEL_SIGNATURE_CHECKS)
-            .then(|| scope.spawn(|| check_signatures(server_key, &candidates)));
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("signature checks".into())
+                    .spawn_scoped(scope, || check_signatures(server_key, &candidates))
+                    .ok()
+            })
+            .flatten();
         let applied = apply_each(tx, me, events, start, &mut heads, &mut delivered, &mut out);
         // A checker that failed to finish leaves the checks to this thread.
         let checked = checker.and_then(|c| c.join().ok()).unwrap_or_default();
@@ -94,8 +100,12 @@ pub fn apply_events(
     // message to the newest one, so its signature vouches for all of them.
     for (conversation, head) in &heads {
         if let Some((id, seq, hash, signature)) = &head.newest {
-            let result = match checked.get(&MessageId(*id)) {
-                Some((checked_hash, result)) if checked_hash == hash => result.clone(),
+            // Only a result for exactly this message, place, hash and
+            // signature counts; anything else is checked here.
+            let result = match checked.get(&(*conversation, MessageId(*id))) {
+                Some(c) if c.seq == *seq && c.hash == *hash && c.signature == *signature => {
+                    c.result.clone()
+                }
                 _ => chain::verify_signature(server_key, *conversation, *seq, hash, signature),
             };
             if let Err(e) = result {
@@ -174,14 +184,28 @@ fn signature_candidates(events: &[FeedEvent], start: i64) -> Vec<Candidate<'_>> 
         .collect()
 }
 
-type Checked = HashMap<MessageId, ([u8; 32], Result<(), chain::ChainError>)>;
+/// A signature checked ahead, with exactly what it was checked for.
+struct CheckedSignature {
+    seq: i64,
+    hash: [u8; 32],
+    signature: String,
+    result: Result<(), chain::ChainError>,
+}
+
+type Checked = HashMap<(ConversationId, MessageId), CheckedSignature>;
 
 fn check_signatures(key: &VerifyingKey, candidates: &[Candidate<'_>]) -> Checked {
     candidates
         .iter()
         .map(|c| {
             let result = chain::verify_signature(key, c.conversation, c.seq, &c.hash, c.signature);
-            (c.id, (c.hash, result))
+            let checked = CheckedSignature {
+                seq: c.seq,
+                hash: c.hash,
+                signature: c.signature.to_owned(),
+                result,
+            };
+            ((c.conversation, c.id), checked)
         })
         .collect()
 }
@@ -554,16 +578,17 @@ pub fn profile(conn: &Connection, user: UserId) -> CoreResult<Option<Profile>> {
         .optional()?)
 }
 
-/// A person's profile, or a stand-in named "User N" for someone this mirror
-/// has no profile of (left every shared conversation, hidden by a block).
-/// Whether you block this person (on this device's view).
+/// Whether you block this person, as this device sees it: the server's
+/// blocks with any block or unblock waiting to reach it laid over them.
 pub(crate) fn is_blocked(c: &Connection, user: UserId) -> CoreResult<bool> {
     Ok(
-        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM blocks WHERE user_id = ?1)")?
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM effective_blocks WHERE user_id = ?1)")?
             .query_row([user.0], |r| r.get(0))?,
     )
 }
 
+/// A person's profile, or a stand-in named "User N" for someone this mirror
+/// has no profile of (left every shared conversation, hidden by a block).
 pub fn profile_or_stand_in(conn: &Connection, user: UserId) -> CoreResult<Profile> {
     Ok(profile(conn, user)?.unwrap_or_else(|| Profile {
         user_id: user,

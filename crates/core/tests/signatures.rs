@@ -106,3 +106,37 @@ fn a_forged_signature_raises_the_alarm_on_a_small_page_too() {
     apply(&db, &page);
     assert_eq!(alarmed(&db), only);
 }
+
+#[test]
+fn a_forged_message_repeated_intact_later_in_the_page_still_raises_the_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("mirror.sqlite3")).unwrap();
+    let mut feed = Feed::new(Shape {
+        conversations: 60,
+        big_every: 0,
+        seed: 13,
+    });
+    apply(&db, &feed.batch(1000));
+    let mut page = feed.batch(1000);
+    let touched = conversations_in(&page);
+    assert!(touched.len() >= 16);
+    let victim = touched[0];
+    // The server sends the conversation's last message again at the end of
+    // the page, intact, after a forged first copy.
+    let intact = page
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            EventPayload::Message(m) if m.conversation_id == victim => Some(m.clone()),
+            _ => None,
+        })
+        .expect("a message in that conversation");
+    forge_last(&mut page, victim);
+    let seq = page.last().map_or(0, |e| e.seq) + 1;
+    page.push(FeedEvent {
+        seq,
+        event: EventPayload::Message(intact),
+    });
+    apply(&db, &page);
+    assert_eq!(alarmed(&db), vec![victim]);
+}
