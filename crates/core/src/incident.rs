@@ -128,6 +128,10 @@ pub struct Incident {
     /// The user closed it before finishing.
     pub closed_early: bool,
     pub steps: Vec<Step>,
+    /// Follow-ups cancelled in their hold: a step that sent one is to do
+    /// again, whatever another device's older copy says.
+    #[serde(default)]
+    pub cancelled_follow_ups: Vec<Uuid>,
 }
 
 /// A recipient of the original, and whether it reached and was read.
@@ -452,9 +456,26 @@ impl Incident {
     /// the step is to do again (its edited wording stays). Returns whether
     /// any step changed.
     pub fn reopen_follow_up(&mut self, client_id: Uuid) -> bool {
+        let sent_by_a_step = self
+            .steps
+            .iter()
+            .any(|s| s.message_client_id == Some(client_id));
+        if !sent_by_a_step {
+            return false;
+        }
+        if !self.cancelled_follow_ups.contains(&client_id) {
+            self.cancelled_follow_ups.push(client_id);
+        }
+        self.reopen_cancelled()
+    }
+
+    /// Reopens every step whose follow-up was cancelled.
+    fn reopen_cancelled(&mut self) -> bool {
         let mut changed = false;
         for s in &mut self.steps {
-            if s.message_client_id == Some(client_id) {
+            if s.message_client_id
+                .is_some_and(|id| self.cancelled_follow_ups.contains(&id))
+            {
                 s.status = StepStatus::Todo;
                 s.done_at = None;
                 s.message_client_id = None;
@@ -517,6 +538,16 @@ pub fn merge(a: &Incident, b: &Incident) -> Incident {
         (x, y) => x.or(y),
     };
     merged.updated_at = a.updated_at.max(b.updated_at);
+    // A follow-up cancelled on either device stays cancelled: its step is
+    // to do again, and the incident open unless it was closed.
+    for id in &older.cancelled_follow_ups {
+        if !merged.cancelled_follow_ups.contains(id) {
+            merged.cancelled_follow_ups.push(*id);
+        }
+    }
+    if merged.reopen_cancelled() {
+        merged.settle(merged.updated_at);
+    }
     merged
 }
 
@@ -711,6 +742,7 @@ mod tests {
             updated_at: 0,
             resolved_at: None,
             closed_early: false,
+            cancelled_follow_ups: Vec::new(),
             steps: plan(&f),
         };
         incident.settle(10);
@@ -733,6 +765,7 @@ mod tests {
             .expect("a correction step");
         correct.message_client_id = Some(sent);
         correct.draft = Some("Correction: Monday".to_owned());
+        let done_elsewhere = incident.clone();
         assert!(!incident.reopen_follow_up(Uuid::from_u128(8)));
         assert!(incident.reopen_follow_up(sent));
         incident.settle(30);
@@ -742,6 +775,20 @@ mod tests {
             correct.map(|s| (s.status, s.done_at, s.message_client_id, s.draft.as_deref())),
             Some((StepStatus::Todo, None, None, Some("Correction: Monday")))
         );
+
+        // Another device still has the step done with that follow-up, even
+        // a copy edited later: merged either way, the step stays to do.
+        for (updated_here, updated_there) in [(40, 35), (40, 50)] {
+            incident.updated_at = updated_here;
+            let mut there = done_elsewhere.clone();
+            there.updated_at = updated_there;
+            for merged in [merge(&incident, &there), merge(&there, &incident)] {
+                let step = merged.steps.iter().find(|s| s.kind == StepKind::Correct);
+                assert_eq!(step.map(|s| s.status), Some(StepStatus::Todo));
+                assert_eq!(merged.resolved_at, None);
+                assert_eq!(merged.cancelled_follow_ups, vec![sent]);
+            }
+        }
     }
 
     #[test]
@@ -758,6 +805,7 @@ mod tests {
             updated_at: 0,
             resolved_at: None,
             closed_early: false,
+            cancelled_follow_ups: Vec::new(),
             steps: plan(&f),
         };
         let mut laptop = base.clone();

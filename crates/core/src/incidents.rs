@@ -384,6 +384,7 @@ impl Client {
                     updated_at: now,
                     resolved_at: None,
                     closed_early: false,
+                    cancelled_follow_ups: Vec::new(),
                     steps: incident::plan(&facts),
                 };
                 save_local(tx, &incident, 1)?;

@@ -134,6 +134,7 @@ function incident(over: Partial<Incident> = {}): Incident {
     updated_at: today(14, 3),
     resolved_at: null,
     closed_early: false,
+    cancelled_follow_ups: [],
     steps: [step()],
     ...over,
   };

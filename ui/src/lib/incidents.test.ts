@@ -69,6 +69,7 @@ function incident(over: Partial<Incident> = {}): Incident {
     updated_at: NOW - 1000,
     resolved_at: null,
     closed_early: false,
+    cancelled_follow_ups: [],
     steps: [step()],
     ...over,
   };

@@ -25,4 +25,9 @@ resolved_at: number | null,
 /**
  * The user closed it before finishing.
  */
-closed_early: boolean, steps: Array<Step>, };
+closed_early: boolean, steps: Array<Step>, 
+/**
+ * Follow-ups cancelled in their hold: a step that sent one is to do
+ * again, whatever another device's older copy says.
+ */
+cancelled_follow_ups: Array<string>, };
