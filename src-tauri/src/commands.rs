@@ -375,7 +375,7 @@ pub async fn create_group(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn fetch_profile(shell: State<'_, ShellRef>, user_id: UserId) -> IpcResult<Profile> {
     match shell.client.fetch_profile(user_id).await {
-        Err(candor_core::CoreError::Offline(_)) => Ok(shell.client.profile(user_id).await?),
+        Err(e) if e.is_offline() => Ok(shell.client.profile(user_id).await?),
         other => Ok(other?),
     }
 }

@@ -320,3 +320,61 @@ async fn a_correction_is_attached_to_the_original_on_both_sides() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn a_message_whose_sending_broke_off_can_no_longer_be_cancelled() {
+    init_tracing();
+    let server = TestServer::start().await;
+    let addr = server.server.addr;
+    let mut alice = alice(&server).await;
+    let bob = bob(&server).await;
+    let chat = direct(&alice, &bob).await;
+    let data = server.stop().await;
+
+    // Offline, the hold ends and the first try cannot connect: nothing left
+    // the device, so it can still be cancelled.
+    alice
+        .client
+        .send(chat, held("Draft numbers, do not forward.", 0))
+        .await
+        .unwrap();
+    let first = alice.client.pending(Some(chat)).await.unwrap()[0].client_id;
+    alice
+        .wait_until("the first try failed", |c| async move {
+            c.pending(Some(chat))
+                .await
+                .is_ok_and(|p| p.iter().any(|m| m.error_code.as_deref() == Some("offline")))
+        })
+        .await;
+    assert_eq!(
+        alice.client.cancel_pending(first).await.unwrap(),
+        "Draft numbers, do not forward."
+    );
+
+    // A second message's try breaks off after the request left (the state
+    // a lost answer leaves): it may be delivered, so Cancel is refused.
+    alice
+        .client
+        .send(chat, held("Final numbers attached.", 0))
+        .await
+        .unwrap();
+    let second = alice.client.pending(Some(chat)).await.unwrap()[0].client_id;
+    alice.client.shutdown().await;
+    rusqlite::Connection::open(alice.dir.path().join("mirror.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE outbox SET maybe_sent = 1, attempts = 1 WHERE client_id = ?1",
+            [second.as_bytes().as_slice()],
+        )
+        .unwrap();
+    alice.client = candor_tests::open(alice.dir.path(), alice.tokens.clone()).await;
+    let refused = alice.client.cancel_pending(second).await.unwrap_err();
+    assert_eq!(refused.code(), "maybe_sent");
+
+    // Back online it is delivered once; the cancelled one never.
+    let server = TestServer::start_at(data, addr).await;
+    bob.wait_for_messages(chat, 1).await;
+    alice.wait_outbox_empty().await;
+    assert_eq!(server_count(&server, "Final numbers attached."), 1);
+    assert_eq!(server_count(&server, "Draft numbers, do not forward."), 0);
+}

@@ -488,7 +488,7 @@ impl Client {
         limit: u32,
     ) -> CoreResult<Vec<DirectoryEntry>> {
         match self.inner.remote()?.directory(prefix, limit).await {
-            Err(CoreError::Offline(_)) => {
+            Err(e) if e.is_offline() => {
                 let needle = crate::search::normalise(prefix);
                 let connections = self.connections().await?;
                 Ok(connections

@@ -8,6 +8,12 @@ pub enum CoreError {
     /// through the outbox.
     #[error("the server is unreachable: {0}")]
     Offline(String),
+    /// The server could not be reached at all (no connection was made), so
+    /// the request certainly did not arrive. Otherwise like [`Offline`].
+    ///
+    /// [`Offline`]: CoreError::Offline
+    #[error("the server is unreachable: {0}")]
+    Unreachable(String),
     /// The server refused the request with `{code, message}`.
     #[error("{message}")]
     Server {
@@ -37,7 +43,7 @@ impl CoreError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &str {
         match self {
-            CoreError::Offline(_) => "offline",
+            CoreError::Offline(_) | CoreError::Unreachable(_) => "offline",
             CoreError::Server { code, .. } => code,
             CoreError::NotSignedIn => "not_signed_in",
             CoreError::AccountMismatch(_) => "account_mismatch",
@@ -51,13 +57,33 @@ impl CoreError {
     /// Whether retrying the same request later may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
-            CoreError::Offline(_) => true,
-            // The urgent-notice limit is a rule, not congestion: an urgent
-            // notice delivered an hour late would mislead.
-            CoreError::Server { code, .. } if code == "urgent_limit" => false,
+            CoreError::Offline(_) | CoreError::Unreachable(_) => true,
+            // The urgent-notice and report limits are rules, not congestion:
+            // an urgent notice delivered an hour late would mislead, and a
+            // report retried for a day would hold up everything queued
+            // behind it.
+            CoreError::Server { code, .. } if code == "urgent_limit" || code == "report_limit" => {
+                false
+            }
             CoreError::Server { status, .. } => *status == 429 || *status == 408 || *status >= 500,
             _ => false,
         }
+    }
+
+    /// Whether the request certainly did not take effect on the server: no
+    /// connection was made, or the server answered that it refused it (a
+    /// 4xx). After a lost answer or a 5xx it may have.
+    pub fn certainly_unsent(&self) -> bool {
+        match self {
+            CoreError::Unreachable(_) => true,
+            CoreError::Server { status, .. } => (400..500).contains(status),
+            _ => false,
+        }
+    }
+
+    /// Whether this is the server being out of reach, whatever the cause.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, CoreError::Offline(_) | CoreError::Unreachable(_))
     }
 
     pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Self {

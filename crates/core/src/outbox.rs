@@ -129,14 +129,18 @@ async fn flush(inner: &Arc<Inner>) -> CoreResult<Flushed> {
                 inner.emit(ClientEvent::ConversationChanged { id: conversation });
             }
             Err(e) if e.is_transient() => {
+                // After a lost answer or a 5xx the server may have it: it
+                // can no longer be cancelled (it may already be delivered).
+                let maybe_sent = !e.certainly_unsent();
                 let (code, message) = (e.code().to_owned(), e.to_string());
                 inner
                     .db
                     .write(move |tx| {
                         tx.execute(
                             "UPDATE outbox SET state = 'ready', attempts = attempts + 1,
-                               error_code = ?2, error_message = ?3 WHERE id = ?1",
-                            params![id, code, message],
+                               maybe_sent = MAX(maybe_sent, ?4), error_code = ?2,
+                               error_message = ?3 WHERE id = ?1",
+                            params![id, code, message, maybe_sent],
                         )?;
                         Ok(())
                     })

@@ -385,20 +385,26 @@ impl Client {
             .inner
             .db
             .write(move |tx| {
-                let row: Option<(i64, String, String)> = tx
+                let row: Option<(i64, String, String, bool)> = tx
                     .query_row(
-                        "SELECT conversation_id, state, request FROM outbox WHERE client_id = ?1",
+                        "SELECT conversation_id, state, request, maybe_sent FROM outbox WHERE client_id = ?1",
                         [client_id.as_bytes().as_slice()],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                let Some((conversation, state, request)) = row else {
+                let Some((conversation, state, request, maybe_sent)) = row else {
                     return Err(CoreError::NotFound("pending message"));
                 };
                 if !matches!(state.as_str(), "held" | "ready" | "failed") {
                     return Err(CoreError::invalid(
                         "already_sent",
                         "This message has already left the device; sent messages are permanent",
+                    ));
+                }
+                if maybe_sent && state != "failed" {
+                    return Err(CoreError::invalid(
+                        "maybe_sent",
+                        "The connection broke while this message was being sent, so it may already be delivered; it can no longer be cancelled",
                     ));
                 }
                 let request: candor_proto::SendMessageRequest = serde_json::from_str(&request)?;

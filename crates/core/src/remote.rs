@@ -75,10 +75,14 @@ impl Remote {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| CoreError::Offline(e.to_string()))?;
+        let response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                // No connection: the request never left this device.
+                CoreError::Unreachable(e.to_string())
+            } else {
+                CoreError::Offline(e.to_string())
+            }
+        })?;
         let status = response.status();
         if status.is_success() {
             if status == StatusCode::NO_CONTENT {

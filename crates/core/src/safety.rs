@@ -7,11 +7,14 @@
 //!
 //! Blocking, unblocking and reporting answer at once when the server can be
 //! reached. When it cannot, they wait in `safety_outbox` and the outbox
-//! worker pushes them first when it is back ([`push_queued`]); their local
-//! effect is immediate (the person is blocked on this device, their
-//! notifications stop), and while an action waits, older feed events about
-//! the same person do not undo it. Reports carry a client id, so a resend
-//! after a lost answer never files a report twice.
+//! worker pushes them first when it is back ([`push_queued`]). Their local
+//! effect is immediate: `blocks` keeps what the server says, and the view
+//! `effective_blocks` lays the newest waiting block or unblock of each person
+//! over it, so the person is blocked on this device (their notifications
+//! stop) while the server's truth stays known. An action is withdrawn
+//! silently only when it certainly never reached the server; otherwise the
+//! opposite action follows it. Reports carry a client id, so a resend after
+//! a lost answer never files a report twice.
 
 use std::sync::Arc;
 
@@ -119,20 +122,10 @@ pub struct QueuedSafetyAction {
     pub report: Option<ReportDraft>,
     /// Tries that failed because the server could not be reached.
     pub attempts: i64,
+    /// On its way to the server right now (it can no longer be withdrawn).
+    pub sending: bool,
     /// The server refused it for good (why, in its words); it is not retried.
     pub failure: Option<String>,
-}
-
-/// Whether an action about this person waits to reach the server and
-/// decides whether they are blocked (a block, an unblock, or a report that
-/// also blocks).
-fn block_intent_waiting(c: &Connection, user: UserId) -> CoreResult<bool> {
-    Ok(c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM safety_outbox WHERE user_id = ?1 AND state <> 'failed'
-           AND (action IN ('block', 'unblock')
-                OR (action = 'report' AND json_extract(request, '$.also_block') = 1)))",
-    )?
-    .query_row([user.0], |r| r.get(0))?)
 }
 
 /// Whether anything about this person waits to reach the server (then a
@@ -145,27 +138,32 @@ fn anything_waiting(c: &Connection, user: UserId) -> CoreResult<bool> {
     )?)
 }
 
-/// Applies a block or unblock from the feed or from the server's answer.
-/// While this device has its own block or unblock of that person waiting,
-/// the device's intent wins: the server's answer to it comes later.
+/// Records what the server says about a block, from the feed or from its
+/// answer. A waiting action about that person still decides what this device
+/// shows (`effective_blocks`), until it is delivered or refused.
 pub(crate) fn apply_block(tx: &Transaction<'_>, change: &BlockChange) -> CoreResult<()> {
-    if block_intent_waiting(tx, change.user_id)? {
-        return Ok(());
-    }
-    set_blocked(tx, change.user_id, change.blocked, change.at)
-}
-
-fn set_blocked(tx: &Transaction<'_>, user: UserId, blocked: bool, at: i64) -> CoreResult<()> {
-    if blocked {
+    if change.blocked {
         tx.execute(
             "INSERT INTO blocks (user_id, blocked_at) VALUES (?1, ?2)
              ON CONFLICT (user_id) DO UPDATE SET blocked_at = excluded.blocked_at",
-            params![user.0, at],
+            params![change.user_id.0, change.at],
         )?;
     } else {
-        tx.execute("DELETE FROM blocks WHERE user_id = ?1", [user.0])?;
+        tx.execute("DELETE FROM blocks WHERE user_id = ?1", [change.user_id.0])?;
     }
     Ok(())
+}
+
+/// Withdraws the newest waiting block or unblock of `user` if it is `action`
+/// and certainly never reached the server. Returns whether it did.
+fn withdraw_unsent(tx: &Transaction<'_>, user: UserId, action: SafetyAction) -> CoreResult<bool> {
+    let n = tx.execute(
+        "DELETE FROM safety_outbox WHERE id = (
+             SELECT id FROM block_intents WHERE user_id = ?1)
+           AND action = ?2 AND state = 'ready' AND maybe_sent = 0",
+        params![user.0, action.as_str()],
+    )?;
+    Ok(n > 0)
 }
 
 fn enqueue(
@@ -175,10 +173,16 @@ fn enqueue(
     request: Option<&ReportRequest>,
     at: i64,
 ) -> CoreResult<i64> {
+    let sets_block = match action {
+        SafetyAction::Block => Some(true),
+        SafetyAction::Unblock => Some(false),
+        SafetyAction::Report => request.filter(|r| r.also_block).map(|_| true),
+    };
     let request = request.map(serde_json::to_string).transpose()?;
     tx.execute(
-        "INSERT INTO safety_outbox (action, user_id, request, queued_at) VALUES (?1, ?2, ?3, ?4)",
-        params![action.as_str(), user.0, request, at],
+        "INSERT INTO safety_outbox (action, user_id, request, queued_at, sets_block)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![action.as_str(), user.0, request, at, sets_block],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -245,8 +249,8 @@ fn record_report(tx: &Transaction<'_>, report: &ReportView, also_block: bool) ->
 
 /// Delivers the queued blocks, unblocks and reports, oldest first. Returns
 /// the first transient error (the worker retries later); an action the
-/// server refuses for good is kept as failed, with its reason, and its local
-/// effect undone.
+/// server refuses for good is kept as failed, with its reason (this device
+/// then shows what the server has).
 pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResult<()> {
     loop {
         // Marked `sending` while it is on the wire, so it can no longer be
@@ -276,23 +280,28 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
             return Ok(());
         };
         let user = UserId(user);
-        let action = SafetyAction::parse(&action)?;
-        let request: Option<ReportRequest> =
-            request.map(|r| serde_json::from_str(&r)).transpose()?;
-        let also_block = request.as_ref().is_some_and(|r| r.also_block);
-        let answer = match (action, &request) {
-            (SafetyAction::Block, _) => remote
+        // A row this version cannot read is kept, failed, rather than
+        // holding up everything behind it.
+        let parsed = SafetyAction::parse(&action).and_then(|action| {
+            let request: Option<ReportRequest> =
+                request.map(|r| serde_json::from_str(&r)).transpose()?;
+            Ok((action, request))
+        });
+        let answer = match &parsed {
+            Ok((SafetyAction::Block, _)) => remote
                 .block(&BlockRequest { user_id: user })
                 .await
                 .map(Answer::Block),
-            (SafetyAction::Unblock, _) => remote.unblock(user).await.map(Answer::Block),
-            (SafetyAction::Report, Some(request)) => {
+            Ok((SafetyAction::Unblock, _)) => remote.unblock(user).await.map(Answer::Block),
+            Ok((SafetyAction::Report, Some(request))) => {
                 remote.report(request).await.map(Answer::Report)
             }
-            (SafetyAction::Report, None) => Err(CoreError::Internal(
+            Ok((SafetyAction::Report, None)) => Err(CoreError::Internal(
                 "a queued report without its request".into(),
             )),
+            Err(e) => Err(CoreError::Internal(e.to_string())),
         };
+        let also_block = matches!(&parsed, Ok((_, Some(r))) if r.also_block);
         match answer {
             Ok(answer) => {
                 inner
@@ -307,23 +316,27 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
                     .await?;
             }
             Err(e) if e.is_transient() || matches!(e, CoreError::Server { status: 401, .. }) => {
+                let tried = !matches!(e, CoreError::Server { status: 401, .. });
+                let maybe_sent = !e.certainly_unsent();
                 let (code, message) = (e.code().to_owned(), e.to_string());
                 inner
                     .db
                     .write(move |tx| {
                         tx.execute(
-                            "UPDATE safety_outbox SET state = 'ready', attempts = attempts + 1,
-                               error_code = ?2, error_message = ?3 WHERE id = ?1",
-                            params![id, code, message],
+                            "UPDATE safety_outbox SET state = 'ready', attempts = attempts + ?2,
+                               maybe_sent = MAX(maybe_sent, ?3), error_code = ?4,
+                               error_message = ?5 WHERE id = ?1",
+                            params![id, i64::from(tried), maybe_sent, code, message],
                         )?;
                         Ok(())
                     })
                     .await?;
+                inner.emit(ClientEvent::ReportsChanged);
                 return Err(e);
             }
             Err(e) => {
                 let (code, message) = (e.code().to_owned(), e.to_string());
-                tracing::warn!(%code, ?action, "queued safety action refused");
+                tracing::warn!(%code, "queued safety action refused");
                 inner
                     .db
                     .write(move |tx| {
@@ -332,19 +345,6 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
                                error_code = ?2, error_message = ?3 WHERE id = ?1",
                             params![id, code, message],
                         )?;
-                        // The server did not block (or unblock): show what
-                        // it has, unless another action about them waits.
-                        let undo = match action {
-                            SafetyAction::Block => Some(false),
-                            SafetyAction::Report if also_block => Some(false),
-                            SafetyAction::Unblock => Some(true),
-                            SafetyAction::Report => None,
-                        };
-                        if let Some(blocked) = undo {
-                            if !block_intent_waiting(tx, user)? {
-                                set_blocked(tx, user, blocked, now_ms())?;
-                            }
-                        }
                         Ok(())
                     })
                     .await?;
@@ -385,92 +385,60 @@ impl Client {
     /// They are not told. Offline, the block takes effect on this device at
     /// once and reaches the server when it can.
     pub async fn block(&self, user: UserId) -> CoreResult<BlockOutcome> {
-        if user == self.me()? {
-            return Err(CoreError::invalid(
-                "cannot_block_self",
-                "You can't block yourself.",
-            ));
-        }
-        if !self.waiting_about(user).await? {
-            match self
-                .inner
-                .remote()?
-                .block(&BlockRequest { user_id: user })
-                .await
-            {
-                Ok(change) => {
-                    self.record_block(change.clone()).await?;
-                    return Ok(BlockOutcome {
-                        change,
-                        queued: false,
-                    });
-                }
-                Err(e) if e.is_transient() => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let at = now_ms();
-        self.inner
-            .db
-            .write(move |tx| {
-                // An unblock that never reached the server leaves the
-                // server's block in place: the two cancel out.
-                let cancelled = tx.execute(
-                    "DELETE FROM safety_outbox WHERE user_id = ?1 AND action = 'unblock' AND state = 'ready'",
-                    [user.0],
-                )?;
-                if cancelled == 0 {
-                    enqueue(tx, SafetyAction::Block, user, None, at)?;
-                }
-                set_blocked(tx, user, true, at)
-            })
-            .await?;
-        self.queued_changed(true);
-        Ok(BlockOutcome {
-            change: BlockChange {
-                user_id: user,
-                blocked: true,
-                at,
-            },
-            queued: true,
-        })
+        self.set_block(user, true).await
     }
 
     /// Unblocks someone. It restores the ability to connect (a new
     /// invitation), not the old connection. Offline, it takes effect on this
     /// device at once and reaches the server when it can.
     pub async fn unblock(&self, user: UserId) -> CoreResult<BlockOutcome> {
+        self.set_block(user, false).await
+    }
+
+    async fn set_block(&self, user: UserId, blocked: bool) -> CoreResult<BlockOutcome> {
+        if user == self.me()? {
+            return Err(CoreError::invalid(
+                "cannot_block_self",
+                "You can't block yourself.",
+            ));
+        }
         let at = now_ms();
-        // A block that never reached the server is simply forgotten.
-        let forgotten = self
-            .inner
-            .db
-            .write(move |tx| {
-                let n = tx.execute(
-                    "DELETE FROM safety_outbox WHERE user_id = ?1 AND action = 'block' AND state = 'ready'",
-                    [user.0],
-                )?;
-                if n > 0 && !block_intent_waiting(tx, user)? {
-                    set_blocked(tx, user, false, at)?;
-                    return Ok(true);
-                }
-                Ok(false)
-            })
-            .await?;
         let change = BlockChange {
             user_id: user,
-            blocked: false,
+            blocked,
             at,
         };
-        if forgotten {
+        // The opposite action, waiting and certainly unsent, is withdrawn:
+        // the server never saw it (a block would have removed the
+        // connection for good).
+        let opposite = if blocked {
+            SafetyAction::Unblock
+        } else {
+            SafetyAction::Block
+        };
+        let withdrawn = self
+            .inner
+            .db
+            .write(move |tx| withdraw_unsent(tx, user, opposite))
+            .await?;
+        if withdrawn {
             self.queued_changed(true);
-            return Ok(BlockOutcome {
-                change,
-                queued: false,
-            });
+            let shown = self.is_blocked(user).await?;
+            if shown == blocked {
+                return Ok(BlockOutcome {
+                    change,
+                    queued: false,
+                });
+            }
         }
         if !self.waiting_about(user).await? {
-            match self.inner.remote()?.unblock(user).await {
+            let remote = self.inner.remote()?;
+            let answer = if blocked {
+                remote.block(&BlockRequest { user_id: user }).await
+            } else {
+                remote.unblock(user).await
+            };
+            match answer {
                 Ok(change) => {
                     self.record_block(change.clone()).await?;
                     return Ok(BlockOutcome {
@@ -482,18 +450,29 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
+        let action = if blocked {
+            SafetyAction::Block
+        } else {
+            SafetyAction::Unblock
+        };
         self.inner
             .db
-            .write(move |tx| {
-                enqueue(tx, SafetyAction::Unblock, user, None, at)?;
-                set_blocked(tx, user, false, at)
-            })
+            .write(move |tx| enqueue(tx, action, user, None, at))
             .await?;
         self.queued_changed(true);
         Ok(BlockOutcome {
             change,
             queued: true,
         })
+    }
+
+    /// Whether this device treats `user` as blocked (the server's view with
+    /// any waiting action laid over it).
+    async fn is_blocked(&self, user: UserId) -> CoreResult<bool> {
+        self.inner
+            .db
+            .read(move |c| mirror::is_blocked(c, user))
+            .await
     }
 
     async fn waiting_about(&self, user: UserId) -> CoreResult<bool> {
@@ -521,17 +500,16 @@ impl Client {
         Ok(())
     }
 
-    /// People you block, most recent first.
+    /// People you block, most recent first (including blocks made on this
+    /// device that wait for the server).
     pub async fn blocked(&self) -> CoreResult<Vec<BlockedPerson>> {
         self.inner
             .db
             .read(|c| {
                 let rows: Vec<(i64, i64, bool)> = c
                     .prepare(
-                        "SELECT b.user_id, b.blocked_at, EXISTS (
-                             SELECT 1 FROM safety_outbox s WHERE s.user_id = b.user_id
-                               AND s.state <> 'failed' AND s.action IN ('block', 'report'))
-                         FROM blocks b ORDER BY b.blocked_at DESC",
+                        "SELECT user_id, blocked_at, pending FROM effective_blocks
+                         ORDER BY blocked_at DESC",
                     )?
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
@@ -594,7 +572,7 @@ impl Client {
             client_id: Uuid::now_v7(),
             reported: draft.reported,
             category: draft.category,
-            description: draft.description,
+            description: draft.description.clone(),
             conversation: draft.conversation,
             evidence,
             also_block: draft.also_block,
@@ -616,7 +594,9 @@ impl Client {
             }
         }
         let at = now_ms();
-        let id = self
+        let also_block = draft.also_block;
+        // Built with the row, before the worker can send it.
+        let queued = self
             .inner
             .db
             .write(move |tx| {
@@ -627,19 +607,19 @@ impl Client {
                     Some(&request),
                     at,
                 )?;
-                if request.also_block {
-                    set_blocked(tx, request.reported, true, at)?;
-                }
-                Ok(id)
+                Ok(QueuedSafetyAction {
+                    id,
+                    action: SafetyAction::Report,
+                    person: mirror::profile_or_stand_in(tx, request.reported)?,
+                    queued_at: at,
+                    report: Some(draft),
+                    attempts: 0,
+                    sending: false,
+                    failure: None,
+                })
             })
             .await?;
-        self.queued_changed(draft.also_block);
-        let queued = self
-            .queued_safety()
-            .await?
-            .into_iter()
-            .find(|q| q.id == id)
-            .ok_or(CoreError::NotFound("queued report"))?;
+        self.queued_changed(also_block);
         Ok(ReportSubmission::Queued { queued })
     }
 
@@ -688,6 +668,7 @@ impl Client {
                             queued_at,
                             report,
                             attempts,
+                            sending: state == "sending",
                             failure: (state == "failed")
                                 .then(|| error.unwrap_or_else(|| "The server refused it.".into())),
                         })
@@ -705,19 +686,15 @@ impl Client {
             .inner
             .db
             .write(move |tx| {
-                let row: Option<(String, String, Option<String>)> = tx
+                let row: Option<(String, String, Option<i64>)> = tx
                     .query_row(
-                        "SELECT action, state, request FROM safety_outbox WHERE id = ?1",
+                        "SELECT action, state, sets_block FROM safety_outbox WHERE id = ?1",
                         [id],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                     )
                     .optional()?;
-                let Some((action, state, request)) = row else {
+                let Some((action, state, sets_block)) = row else {
                     return Err(CoreError::NotFound("queued action"));
-                };
-                let also_block = match &request {
-                    Some(r) => serde_json::from_str::<ReportRequest>(r)?.also_block,
-                    None => false,
                 };
                 match (action.as_str(), state.as_str()) {
                     (_, "sending") => Err(CoreError::invalid(
@@ -728,7 +705,7 @@ impl Client {
                         tx.execute("DELETE FROM safety_outbox WHERE id = ?1", [id])?;
                         Ok(false)
                     }
-                    ("report", _) if also_block => {
+                    ("report", _) if sets_block == Some(1) => {
                         // Keep its place in the queue, as a plain block.
                         tx.execute(
                             "UPDATE safety_outbox SET action = 'block', request = NULL WHERE id = ?1",
@@ -789,6 +766,114 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `f` in a committed transaction on the mirror.
+    fn tx<T>(db: &crate::Db, f: impl FnOnce(&Transaction<'_>) -> CoreResult<T>) -> T {
+        db.write_blocking(|c| {
+            let tx = c.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .expect("the transaction commits")
+    }
+
+    fn server_says(db: &crate::Db, user: UserId, blocked: bool, at: i64) {
+        tx(db, |t| {
+            apply_block(
+                t,
+                &BlockChange {
+                    user_id: user,
+                    blocked,
+                    at,
+                },
+            )
+        });
+    }
+
+    fn shown(db: &crate::Db, user: UserId) -> bool {
+        db.write_blocking(|c| mirror::is_blocked(c, user))
+            .expect("read")
+    }
+
+    #[test]
+    fn the_device_shows_the_newest_waiting_intent_over_what_the_server_says() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::Db::open(&dir.path().join("mirror.sqlite3")).expect("mirror");
+        let x = UserId(7);
+        server_says(&db, x, true, 1);
+        assert!(shown(&db, x));
+
+        // An unblock waits; its try broke off after it left (maybe sent).
+        tx(&db, |t| {
+            let id = enqueue(t, SafetyAction::Unblock, x, None, 2)?;
+            t.execute(
+                "UPDATE safety_outbox SET maybe_sent = 1 WHERE id = ?1",
+                [id],
+            )?;
+            Ok(())
+        });
+        assert!(!shown(&db, x));
+        // The feed says the server did unblock: recorded, still unblocked.
+        server_says(&db, x, false, 3);
+        assert!(!shown(&db, x));
+        // Blocking again cannot withdraw an unblock that may have arrived:
+        // the block follows it, and shows at once as not yet sent.
+        assert!(!tx(&db, |t| withdraw_unsent(t, x, SafetyAction::Unblock)));
+        tx(&db, |t| enqueue(t, SafetyAction::Block, x, None, 4));
+        assert!(shown(&db, x));
+        // The server refuses the block for good: the waiting unblock (the
+        // newest intent left) and the server agree, not blocked.
+        tx(&db, |t| {
+            t.execute(
+                "UPDATE safety_outbox SET state = 'failed' WHERE action = 'block'",
+                [],
+            )?;
+            Ok(())
+        });
+        assert!(!shown(&db, x));
+
+        // A block that certainly never left is withdrawn by unblocking,
+        // and what the server says shows again.
+        let y = UserId(8);
+        server_says(&db, y, false, 5);
+        tx(&db, |t| enqueue(t, SafetyAction::Block, y, None, 6));
+        assert!(shown(&db, y));
+        assert!(tx(&db, |t| withdraw_unsent(t, y, SafetyAction::Block)));
+        assert!(!shown(&db, y));
+
+        // A report that also blocks counts as a block while it waits; one
+        // that does not, does not.
+        let z = UserId(9);
+        let request = |also_block| ReportRequest {
+            client_id: Uuid::nil(),
+            reported: z,
+            category: ReportCategory::Harassment,
+            description: "Keeps writing at night.".into(),
+            conversation: None,
+            evidence: vec![],
+            also_block,
+        };
+        tx(&db, |t| {
+            enqueue(t, SafetyAction::Report, z, Some(&request(false)), 7)
+        });
+        assert!(!shown(&db, z));
+        tx(&db, |t| {
+            enqueue(t, SafetyAction::Report, z, Some(&request(true)), 8)
+        });
+        assert!(shown(&db, z));
+        // Another device of yours blocks z meanwhile (the feed says so); the
+        // waiting report is then refused: z stays blocked, as the server has it.
+        server_says(&db, z, true, 9);
+        tx(&db, |t| {
+            t.execute(
+                "UPDATE safety_outbox SET state = 'failed' WHERE user_id = 9",
+                [],
+            )?;
+            Ok(())
+        });
+        assert!(shown(&db, z));
+    }
 
     fn draft() -> ReportDraft {
         ReportDraft {

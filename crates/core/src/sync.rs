@@ -209,7 +209,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
             }
             Err(e) => {
                 tracing::debug!(error = %e, "sync interrupted");
-                if matches!(e, CoreError::Offline(_)) || e.is_transient() {
+                if e.is_offline() || e.is_transient() {
                     inner.set_status(SyncStatus::Offline {
                         since: mirror::now_ms(),
                     });

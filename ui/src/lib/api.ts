@@ -61,9 +61,13 @@ export const api = {
    */
   showUnread: async (unread: number) => {
     const window = getCurrentWindow();
-    await window.setTitle(windowTitle(unread));
-    // Windows has no badge count (it would need an overlay icon).
-    await window.setBadgeCount(unread > 0 ? unread : undefined).catch(() => {});
+    // Each on its own: Windows has no badge count (it would need an overlay
+    // icon), and that must not keep the title from changing.
+    const [title] = await Promise.allSettled([
+      window.setTitle(windowTitle(unread)),
+      window.setBadgeCount(unread > 0 ? unread : undefined),
+    ]);
+    if (title.status === "rejected") throw toIpcError(title.reason);
   },
   sessionState: () => call<SessionState>("session_state"),
   signUp: (server_url: string, handle: string, display_name: string, password: string, device_name: string) =>

@@ -21,6 +21,7 @@ const CODES = [
   "too_much_evidence",
   "still_queued",
   "already_sending",
+  "maybe_sent",
   "report_limit",
   "restricted",
   "suspended",

@@ -31,6 +31,7 @@ const SENTENCES: Record<string, string> = {
   invalid_reference: "The message this refers to isn't in this conversation.",
   sensitive_data: "This message contains sensitive data. Review what was found and choose \"Send anyway\" if you really mean to send it.",
   already_sent: "It has already left this device. Sent messages are permanent; send a correction instead.",
+  maybe_sent: "The connection broke while it was being sent, so it may already have been delivered. It can no longer be cancelled; if it arrives, send a correction.",
   invalid_id: "That item can't be found on this device.",
   call_failed: "No app on this computer takes phone calls (tel: links). Copy the number and call from your phone.",
   not_your_message: "Only messages you sent can have an incident.",

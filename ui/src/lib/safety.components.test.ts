@@ -172,6 +172,7 @@ function waitingReport(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyActi
     queued_at: today(9, 45),
     report: { reported: BOB.user_id, category: "extortion", description: "He demands money", conversation: 5, evidence: [41, 42], also_block: true },
     attempts: 0,
+    sending: false,
     failure: null,
     ...over,
   };
@@ -585,6 +586,7 @@ function reportAndBlockIncident(): { step: IncidentView["incident"]["steps"][num
       updated_at: today(9, 10),
       resolved_at: null,
       closed_early: false,
+      cancelled_follow_ups: [],
       steps: [step],
     },
     original: THREE[0],

@@ -234,6 +234,7 @@ function waiting(over: Partial<QueuedSafetyAction> = {}): QueuedSafetyAction {
     queued_at: 1000,
     report: { reported: BOB.user_id, category: "extortion", description: "Demands money", conversation: 3, evidence: [10, 11], also_block: true },
     attempts: 0,
+    sending: false,
     failure: null,
     ...over,
   };
@@ -283,6 +284,7 @@ describe("queued blocks, unblocks and reports", () => {
     expect(queuedRemedy(waiting({ failure: "No" }))).toBe("dismiss");
     expect(queuedRemedy(block({ failure: "No" }))).toBe("dismiss");
     expect(queuedRemedy(block())).toBeNull();
+    expect(queuedRemedy(waiting({ sending: true }))).toBeNull();
     expect(queuedRemedy(unblock())).toBeNull();
     expect(queuedUndoHint(block())).toBe("To undo it, unblock Bob Okafor under People you block.");
     expect(queuedUndoHint(unblock())).toBe("To undo it, block Bob Okafor again.");

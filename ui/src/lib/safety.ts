@@ -286,9 +286,10 @@ export function queuedFailureSentence(q: Pick<QueuedSafetyAction, "action" | "fa
  * that waits. A waiting block or unblock has no button: it is undone by
  * unblocking or blocking again.
  */
-export function queuedRemedy(q: Pick<QueuedSafetyAction, "action" | "failure">): "dismiss" | "withdraw" | null {
+export function queuedRemedy(q: Pick<QueuedSafetyAction, "action" | "failure" | "sending">): "dismiss" | "withdraw" | null {
   if (queuedRefused(q)) return "dismiss";
-  return q.action === "report" ? "withdraw" : null;
+  // On its way to the server right now: too late to withdraw.
+  return q.action === "report" && !q.sending ? "withdraw" : null;
 }
 
 /** Beside Withdraw, when the report also blocks: the block stays. */

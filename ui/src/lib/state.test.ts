@@ -65,6 +65,7 @@ const blockBob: QueuedSafetyAction = {
   queued_at: 5,
   report: null,
   attempts: 0,
+  sending: false,
   failure: null,
 };
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/003_incidents.sql")),
     (4, include_str!("migrations/004_safety.sql")),
     (5, include_str!("migrations/005_safety_outbox.sql")),
+    (6, include_str!("migrations/006_outbox_maybe_sent.sql")),
 ];
 const READERS: usize = 3;
 

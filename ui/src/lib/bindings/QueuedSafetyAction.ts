@@ -17,6 +17,10 @@ report: ReportDraft | null,
  */
 attempts: number, 
 /**
+ * On its way to the server right now (it can no longer be withdrawn).
+ */
+sending: boolean, 
+/**
  * The server refused it for good (why, in its words); it is not retried.
  */
 failure: string | null, };
