@@ -123,6 +123,30 @@ async fn blocking_from_a_profile_is_enforced_on_the_other_side() -> anyhow::Resu
     Ok(())
 }
 
+/// Opens the report dialog from a message's menu and fills it in as
+/// extortion with `description` (the message is preselected as evidence).
+async fn start_report(
+    app: &App,
+    message: candor_proto::MessageId,
+    description: &str,
+) -> anyhow::Result<()> {
+    let row = app
+        .wait_for_css(&format!(
+            "[data-testid=\"message\"][data-message-id=\"{}\"]",
+            message.0
+        ))
+        .await?;
+    row.find(Locator::Css("[data-testid=\"message-actions\"]"))
+        .await?
+        .click()
+        .await?;
+    app.click("action-report").await?;
+    app.wait_for("report-dialog").await?;
+    app.click("report-category-extortion").await?;
+    app.fill("report-description", description).await?;
+    Ok(())
+}
+
 /// Dana's user id, as Bob knows it.
 async fn app_user_id(bob: &Person) -> anyhow::Result<candor_proto::UserId> {
     bob.client
@@ -159,21 +183,9 @@ async fn a_reported_message_is_resolved_on_the_command_line_and_the_reporter_see
     let (context, threat) = (messages[0].id, messages[1].id);
 
     // Report the threat, with the message before it as evidence too.
-    let row = app
-        .wait_for_css(&format!(
-            "[data-testid=\"message\"][data-message-id=\"{}\"]",
-            threat.0
-        ))
-        .await?;
-    row.find(Locator::Css("[data-testid=\"message-actions\"]"))
-        .await?
-        .click()
-        .await?;
-    app.click("action-report").await?;
-    app.wait_for("report-dialog").await?;
-    app.click("report-category-extortion").await?;
-    app.fill(
-        "report-description",
+    start_report(
+        &app,
+        threat,
         "He demands money and threatens to send private photos to my manager.",
     )
     .await?;
@@ -278,21 +290,9 @@ async fn a_report_made_offline_waits_under_safety_and_reaches_the_server_when_it
     // The server goes away (Dana is on a train); she reports Bob anyway,
     // and blocks him in the same step.
     let data = server.stop().await;
-    let row = app
-        .wait_for_css(&format!(
-            "[data-testid=\"message\"][data-message-id=\"{}\"]",
-            threat.0
-        ))
-        .await?;
-    row.find(Locator::Css("[data-testid=\"message-actions\"]"))
-        .await?
-        .click()
-        .await?;
-    app.click("action-report").await?;
-    app.wait_for("report-dialog").await?;
-    app.click("report-category-extortion").await?;
-    app.fill(
-        "report-description",
+    start_report(
+        &app,
+        threat,
         "He demands money and threatens to forward my message to the board.",
     )
     .await?;

@@ -7,8 +7,8 @@
 use candor_core::incident::{CallOutcome, IncidentCase, StepKind, StepStatus, URGENT_REPEAT_MS};
 use candor_core::incidents::StepUpdate;
 use candor_core::{DeliveryState, Outgoing, Urgency};
-use candor_proto::{MessageKind, ProfileUpdate};
-use candor_tests::{alice, all_messages, bob, direct, init_tracing, TestServer};
+use candor_proto::{ConversationId, MessageId, MessageKind, ProfileUpdate};
+use candor_tests::{alice, all_messages, bob, direct, init_tracing, Person, TestServer};
 
 fn done() -> StepUpdate {
     StepUpdate {
@@ -18,6 +18,13 @@ fn done() -> StepUpdate {
         note: None,
         draft: None,
     }
+}
+
+/// Alice sends `text` to `chat`; returns the message once her mirror has it.
+async fn alice_says(alice: &Person, chat: ConversationId, text: &str) -> MessageId {
+    alice.client.send_text(chat, text).await.unwrap();
+    alice.wait_for_messages(chat, 1).await;
+    all_messages(&alice.client, chat).await[0].id
 }
 
 #[tokio::test]
@@ -35,12 +42,12 @@ async fn an_incident_follows_its_owner_to_another_device_and_merges() {
         .await
         .unwrap();
     let chat = direct(&alice, &bob).await;
-    alice
-        .client
-        .send_text(chat, "Go ahead and ship the order to the old address.")
-        .await
-        .unwrap();
-    alice.wait_for_messages(chat, 1).await;
+    let original = alice_says(
+        &alice,
+        chat,
+        "Go ahead and ship the order to the old address.",
+    )
+    .await;
     alice
         .wait_until("Bob's phone number is known", |c| async move {
             c.connections()
@@ -50,7 +57,6 @@ async fn an_incident_follows_its_owner_to_another_device_and_merges() {
                 .any(|x| x.peer.phone.is_some())
         })
         .await;
-    let original = all_messages(&alice.client, chat).await[0].id;
 
     let view = alice
         .client
@@ -137,13 +143,7 @@ async fn the_fourth_urgent_notice_in_an_hour_fails_visibly_and_is_not_retried() 
     let alice = alice(&server).await;
     let bob = bob(&server).await;
     let chat = direct(&alice, &bob).await;
-    alice
-        .client
-        .send_text(chat, "The wire goes out at 3 pm.")
-        .await
-        .unwrap();
-    alice.wait_for_messages(chat, 1).await;
-    let original = all_messages(&alice.client, chat).await[0].id;
+    let original = alice_says(&alice, chat, "The wire goes out at 3 pm.").await;
 
     for n in 1..=3 {
         alice
@@ -196,14 +196,8 @@ async fn an_urgent_notice_repeats_until_it_is_read_and_reminders_only_fire_while
     let alice = alice(&server).await;
     let bob = bob(&server).await;
     let chat = direct(&alice, &bob).await;
-    alice
-        .client
-        .send_text(chat, "Approve invoice 4471 today.")
-        .await
-        .unwrap();
+    let original = alice_says(&alice, chat, "Approve invoice 4471 today.").await;
     bob.wait_for_messages(chat, 1).await;
-    alice.wait_for_messages(chat, 1).await;
-    let original = all_messages(&alice.client, chat).await[0].id;
     alice
         .client
         .send(
@@ -313,13 +307,7 @@ async fn a_step_whose_follow_up_is_cancelled_in_its_hold_is_to_do_again() {
     let alice = alice(&server).await;
     let bob = bob(&server).await;
     let chat = direct(&alice, &bob).await;
-    alice
-        .client
-        .send_text(chat, "The launch moved to Tuesday.")
-        .await
-        .unwrap();
-    alice.wait_for_messages(chat, 1).await;
-    let original = all_messages(&alice.client, chat).await[0].id;
+    let original = alice_says(&alice, chat, "The launch moved to Tuesday.").await;
     let view = alice
         .client
         .open_incident(original, IncidentCase::Inaccurate)
