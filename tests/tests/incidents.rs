@@ -22,7 +22,11 @@ fn done() -> StepUpdate {
 
 /// Alice sends `text` to `chat`; returns the message once her mirror has it.
 async fn alice_says(alice: &Person, chat: ConversationId, text: &str) -> MessageId {
-    alice.client.send_text(chat, text).await.unwrap();
+    alice
+        .client
+        .send_text(chat, text)
+        .await
+        .expect("Alice's message is queued");
     alice.wait_for_messages(chat, 1).await;
     all_messages(&alice.client, chat).await[0].id
 }
