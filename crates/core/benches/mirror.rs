@@ -5,10 +5,13 @@
 //!   1000 on a fresh mirror file, against the `sqlite3` CLI inserting the same
 //!   rows (same schema, same folded FTS text) in one transaction;
 //! - `search`: `mirror::search` over 1,000,000 messages, fixed query set;
-//! - `page`: `mirror::messages` on a 100,000-message conversation.
+//! - `page`: `mirror::messages` on a 100,000-message conversation;
+//! - `list`: `mirror::conversations` (the conversation list with unread
+//!   counts) on the same mirror, nothing read, against counting the unread
+//!   messages by reading them (what the list did before).
 //!
-//! `cargo bench -p candor-core --bench mirror [-- ingest|search|page ...]`
-//! (all three when none is named). The 1,000,000-message mirror is built
+//! `cargo bench -p candor-core --bench mirror [-- ingest|search|page|list ...]`
+//! (all of them when none is named). The 1,000,000-message mirror is built
 //! once and cached in `target/bench-data/`; add `rebuild` to build it again.
 
 mod support;
@@ -74,7 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let named = |name: &str| args.iter().any(|a| a == name);
-    let all = !["ingest", "search", "page"].iter().any(|n| named(n));
+    let all = !["ingest", "search", "page", "list"]
+        .iter()
+        .any(|n| named(n));
     let run = |name: &str| all || named(name);
     println!(
         "candor-core mirror benchmarks: bundled SQLite {}, sqlite3 CLI {}, {} cores",
@@ -87,13 +92,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if run("ingest") {
         ingest(&mut summary)?;
     }
-    if run("search") || run("page") {
+    if run("search") || run("page") || run("list") {
         let path = large_mirror(args.iter().any(|a| a == "rebuild"))?;
         if run("search") {
             search(&path, &mut summary)?;
         }
         if run("page") {
             page(&path, &mut summary)?;
+        }
+        if run("list") {
+            list(&path, &mut summary)?;
         }
     }
     println!("load average at the end: {}", loadavg());
@@ -713,6 +721,108 @@ fn search(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::E
 }
 
 // --------------------------------------------------------------------- page
+
+const LIST_ROUNDS: usize = 30;
+
+/// The conversation list, and the same unread counts taken by reading every
+/// unread message (the list's former query), side by side in one run.
+fn list(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Db::open(path)?;
+    let (unread, conversations): (i64, usize) = db.write_blocking(|conn| {
+        let list = mirror::conversations(conn, ME)?;
+        Ok((list.iter().map(|c| c.unread).sum(), list.len()))
+    })?;
+    println!(
+        "\n== list: {conversations} conversations, {} unread, {LIST_ROUNDS} rounds ==",
+        thousands(unread as f64)
+    );
+    let mut by_key = Vec::with_capacity(LIST_ROUNDS);
+    let mut by_rows = Vec::with_capacity(LIST_ROUNDS);
+    let mut counted_by_rows = 0;
+    db.write_blocking(|conn| {
+        for _ in 0..LIST_ROUNDS {
+            let t = Instant::now();
+            let list = mirror::conversations(conn, ME)?;
+            by_key.push(t.elapsed());
+            assert_eq!(list.len(), conversations);
+
+            let t = Instant::now();
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.id, COALESCE(r.read_up_to, 0) FROM conversations c
+                 LEFT JOIN receipts r ON r.conversation_id = c.id AND r.user_id = ?1",
+            )?;
+            let reads: Vec<(i64, i64)> = stmt
+                .query_map([ME.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut count = conn.prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(kind = 'urgent'), 0) FROM messages
+                 WHERE conversation_id = ?1 AND seq > ?2 AND sender != ?3",
+            )?;
+            counted_by_rows = 0;
+            for (id, read) in reads {
+                let (n, _urgent): (i64, i64) = count
+                    .query_row(rusqlite::params![id, read, ME.0], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+                counted_by_rows += n;
+            }
+            by_rows.push(t.elapsed());
+        }
+        Ok(())
+    })?;
+    assert_eq!(counted_by_rows, unread, "both ways count the same");
+    // Diagnostic: what a long backlog costs each way. Every message of
+    // conversation 1 after position 0, counted on the key and by reading
+    // the rows (the counts differ by my own messages; the cost is the point).
+    let mut key_walk = Vec::with_capacity(LIST_ROUNDS);
+    let mut row_reads = Vec::with_capacity(LIST_ROUNDS);
+    let mut sizes = (0, 0);
+    db.write_blocking(|conn| {
+        for _ in 0..LIST_ROUNDS {
+            let t = Instant::now();
+            sizes.0 = conn.query_row(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = 1 AND seq > 0",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?;
+            key_walk.push(t.elapsed());
+            let t = Instant::now();
+            sizes.1 = conn.query_row(
+                "SELECT COUNT(*) FROM messages WHERE conversation_id = 1 AND seq > 0 AND sender != ?1",
+                [ME.0],
+                |r| r.get::<_, i64>(0),
+            )?;
+            row_reads.push(t.elapsed());
+        }
+        Ok(())
+    })?;
+    key_walk.sort();
+    row_reads.sort();
+    let line = format!(
+        "list diagnostic: counting {} messages of one conversation on the key: p50 {}; reading the rows ({} not mine): p50 {}",
+        thousands(sizes.0 as f64),
+        ms(pct(&key_walk, 50.0)),
+        thousands(sizes.1 as f64),
+        ms(pct(&row_reads, 50.0))
+    );
+    println!("{line}");
+    let _ = writeln!(summary, "{line}");
+    by_key.sort();
+    by_rows.sort();
+    for (name, samples) in [
+        ("mirror::conversations (whole list)", &by_key),
+        ("unread counts alone, reading the rows", &by_rows),
+    ] {
+        let line = format!(
+            "list {name}: p50 {}, p99 {}",
+            ms(pct(samples, 50.0)),
+            ms(pct(samples, 99.0))
+        );
+        println!("{line}");
+        let _ = writeln!(summary, "{line}");
+    }
+    Ok(())
+}
 
 fn page(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::open(path)?;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/004_safety.sql")),
     (5, include_str!("migrations/005_safety_outbox.sql")),
     (6, include_str!("migrations/006_outbox_maybe_sent.sql")),
+    (7, include_str!("migrations/007_unread_indexes.sql")),
 ];
 const READERS: usize = 3;
 
@@ -146,4 +147,45 @@ fn migrate(conn: &mut Connection) -> CoreResult<()> {
 /// The newest schema version this build knows.
 pub fn schema_version() -> i64 {
     MIGRATIONS.last().map_or(0, |(v, _)| *v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 7 moves the read position of an existing mirror past each
+    /// conversation's newest message of its owner.
+    #[test]
+    fn the_unread_migration_reads_up_to_your_own_newest_message() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("mirror.sqlite3")).expect("mirror");
+        let (version, sql) = MIGRATIONS[6];
+        assert_eq!(version, 7);
+        // The state a version-6 mirror can be in: my message (seq 2) after
+        // my read position (0), in conversation 5; nothing of mine in 6.
+        let backfill = sql.split("CREATE INDEX").next().expect("the backfill");
+        let read = db
+            .write_blocking(|c| {
+                c.execute_batch(
+                    "INSERT INTO account (id, server_url, user_id, handle, server_key, device_name)
+                       VALUES (1, 'http://x', 1, 'me', '', 'laptop');
+                     INSERT INTO messages (id, conversation_id, seq, sender, client_id, server_time,
+                       kind, body, chain_hash, signature)
+                     VALUES (10, 5, 1, 2, x'01', 0, 'text', 'a', x'00', x'00'),
+                            (11, 5, 2, 1, x'02', 0, 'text', 'b', x'00', x'00'),
+                            (12, 5, 3, 2, x'03', 0, 'text', 'c', x'00', x'00'),
+                            (13, 6, 1, 2, x'04', 0, 'text', 'd', x'00', x'00');",
+                )?;
+                c.execute_batch(backfill)?;
+                let rows = c
+                    .prepare(
+                        "SELECT conversation_id, user_id, read_up_to FROM receipts ORDER BY 1",
+                    )?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<(i64, i64, i64)>>>()?;
+                Ok(rows)
+            })
+            .expect("the backfill runs");
+        assert_eq!(read, vec![(5, 1, 2)]);
+    }
 }
