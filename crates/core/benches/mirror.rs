@@ -111,6 +111,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 // ------------------------------------------------------------------ helpers
 
+/// Opens (creating) a mirror readied for its owner, as the app's client
+/// does once the account is known: with the owner's partial index, whose
+/// upkeep ingest pays for.
+fn open_owned(path: &Path) -> CoreResult<Db> {
+    let db = Db::open(path)?;
+    db.write_blocking(|conn| mirror::prepare_for_owner(conn, ME))?;
+    Ok(db)
+}
+
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -421,7 +430,7 @@ fn ingest(summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let (mut ours, mut cli) = (Vec::new(), Vec::new());
     for round in 1..=INGEST_ROUNDS {
         let path = dir.path().join(format!("mirror-{round}.sqlite3"));
-        let db = Db::open(&path)?;
+        let db = open_owned(&path)?;
         let t = Instant::now();
         apply_all(&db, &events)?;
         let elapsed = t.elapsed();
@@ -441,7 +450,7 @@ fn ingest(summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let base = dir.path().join(format!("sqlite3-{round}.sqlite3"));
-        drop(Db::open(&base)?); // the same schema, migrated by the core
+        drop(open_owned(&base)?); // the same schema, migrated by the core
         let elapsed = time_cli(&base, &sql)?;
         assert_eq!(
             count(&base, "SELECT COUNT(*) FROM messages")? as usize,
@@ -498,7 +507,7 @@ fn ingest(summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     // on the bundled SQLite, pages of 1000, no verification or lookups.
     for fts in [true, false] {
         let path = dir.path().join(format!("raw-{fts}.sqlite3"));
-        drop(Db::open(&path)?);
+        drop(open_owned(&path)?);
         let elapsed = raw_insert(&path, &events, fts)?;
         let name = if fts {
             "rusqlite prepared INSERTs, messages + FTS"
@@ -523,7 +532,7 @@ fn ingest(summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
         ];
         for (i, (name, file, prepare)) in variants.into_iter().enumerate() {
             let base = dir.path().join(format!("variant-{i}.sqlite3"));
-            drop(Db::open(&base)?);
+            drop(open_owned(&base)?);
             if !prepare.is_empty() {
                 rusqlite::Connection::open(&base)?.execute_batch(prepare)?;
             }
@@ -586,7 +595,7 @@ fn large_mirror(rebuild: bool) -> Result<PathBuf, Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
     }
     let t = Instant::now();
-    let db = Db::open(&building)?;
+    let db = open_owned(&building)?;
     let mut feed = Feed::new(Shape {
         conversations: SEARCH_CONVERSATIONS,
         big_every: BIG_EVERY,
@@ -618,7 +627,7 @@ fn large_mirror(rebuild: bool) -> Result<PathBuf, Box<dyn std::error::Error>> {
 // ------------------------------------------------------------------- search
 
 fn search(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
-    let db = Db::open(path)?;
+    let db = open_owned(path)?;
     let size = std::fs::metadata(path)?.len();
     println!(
         "\n== search: {} queries x {SEARCH_ROUNDS} rounds, limit 20, over {} messages ({} MB file) ==",
@@ -727,7 +736,7 @@ const LIST_ROUNDS: usize = 30;
 /// The conversation list, and the same unread counts taken by reading every
 /// unread message (the list's former query), side by side in one run.
 fn list(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
-    let db = Db::open(path)?;
+    let db = open_owned(path)?;
     let (unread, conversations): (i64, usize) = db.write_blocking(|conn| {
         let list = mirror::conversations(conn, ME)?;
         Ok((list.iter().map(|c| c.unread).sum(), list.len()))
@@ -825,7 +834,7 @@ fn list(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Err
 }
 
 fn page(path: &Path, summary: &mut String) -> Result<(), Box<dyn std::error::Error>> {
-    let db = Db::open(path)?;
+    let db = open_owned(path)?;
     let conversation = ConversationId(1);
     let (total, middle): (i64, i64) = db.write_blocking(|conn| {
         let total: i64 = conn.query_row(

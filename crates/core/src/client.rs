@@ -135,13 +135,20 @@ impl Client {
     /// either way everything already mirrored is readable at once.
     pub async fn open(config: ClientConfig, tokens: Arc<dyn TokenStore>) -> CoreResult<Client> {
         let db = Db::open(&config.data_dir.join("mirror.sqlite3"))?;
-        // An outbox entry caught mid-send by a crash is simply sent again;
-        // the server deduplicates by client id.
+        // An outbox entry caught mid-send by a crash is simply sent again
+        // (the server deduplicates by client id), but it may have arrived:
+        // it can no longer be cancelled.
         db.write(|tx| {
             tx.execute(
-                "UPDATE outbox SET state = 'ready' WHERE state = 'sending'",
+                "UPDATE outbox SET state = 'ready', maybe_sent = 1 WHERE state = 'sending'",
                 [],
             )?;
+            let owner: Option<i64> = tx
+                .query_row("SELECT user_id FROM account WHERE id = 1", [], |r| r.get(0))
+                .optional()?;
+            if let Some(owner) = owner {
+                mirror::prepare_for_owner(tx, UserId(owner))?;
+            }
             Ok(())
         })
         .await?;
@@ -270,6 +277,7 @@ impl Client {
                        handle = excluded.handle, device_name = excluded.device_name, signed_in = 1",
                     params![url, user.0, profile.handle, key, device],
                 )?;
+                mirror::prepare_for_owner(tx, user)?;
                 tx.execute(
                     "INSERT INTO profiles (user_id, handle, display_name, headline, phone)
                      VALUES (?1, ?2, ?3, ?4, ?5)

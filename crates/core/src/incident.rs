@@ -500,6 +500,23 @@ impl Incident {
 /// and sent follow-ups are kept, steps known to only one side are kept, and
 /// the incident is resolved if either side resolved it.
 pub fn merge(a: &Incident, b: &Incident) -> Incident {
+    // A follow-up cancelled on either device is cancelled on both before
+    // anything else is compared, so an older copy's "done with it" cannot
+    // come back, and a step skipped since stays skipped.
+    let mut cancelled = a.cancelled_follow_ups.clone();
+    for id in &b.cancelled_follow_ups {
+        if !cancelled.contains(id) {
+            cancelled.push(*id);
+        }
+    }
+    let (mut a, mut b) = (a.clone(), b.clone());
+    for copy in [&mut a, &mut b] {
+        copy.cancelled_follow_ups.clone_from(&cancelled);
+        if copy.reopen_cancelled() {
+            copy.resolved_at = copy.resolved_at.filter(|_| copy.closed_early);
+        }
+    }
+    let (a, b) = (&a, &b);
     let (newer, older) = if a.updated_at >= b.updated_at {
         (a, b)
     } else {
@@ -538,16 +555,7 @@ pub fn merge(a: &Incident, b: &Incident) -> Incident {
         (x, y) => x.or(y),
     };
     merged.updated_at = a.updated_at.max(b.updated_at);
-    // A follow-up cancelled on either device stays cancelled: its step is
-    // to do again, and the incident open unless it was closed.
-    for id in &older.cancelled_follow_ups {
-        if !merged.cancelled_follow_ups.contains(id) {
-            merged.cancelled_follow_ups.push(*id);
-        }
-    }
-    if merged.reopen_cancelled() {
-        merged.settle(merged.updated_at);
-    }
+    merged.settle(merged.updated_at);
     merged
 }
 
@@ -788,6 +796,25 @@ mod tests {
                 assert_eq!(merged.resolved_at, None);
                 assert_eq!(merged.cancelled_follow_ups, vec![sent]);
             }
+        }
+        // The user then skips the step: merged with the older copy (done
+        // with the cancelled follow-up), it stays skipped.
+        for s in &mut incident.steps {
+            if s.kind == StepKind::Correct {
+                s.status = StepStatus::Skipped;
+                s.done_at = Some(45);
+            }
+        }
+        incident.updated_at = 45;
+        for merged in [
+            merge(&incident, &done_elsewhere),
+            merge(&done_elsewhere, &incident),
+        ] {
+            let step = merged.steps.iter().find(|s| s.kind == StepKind::Correct);
+            assert_eq!(
+                step.map(|s| (s.status, s.message_client_id)),
+                Some((StepStatus::Skipped, None))
+            );
         }
     }
 

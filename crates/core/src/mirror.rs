@@ -46,9 +46,6 @@ struct Head {
     dirty: bool,
     /// The newest message of this batch, whose signature is checked.
     newest: Option<(i64, i64, [u8; 32], String)>,
-    /// The place of my newest message in this batch: everything before it
-    /// counts as read on this device.
-    mine_up_to: Option<i64>,
 }
 
 pub fn now_ms() -> i64 {
@@ -121,19 +118,6 @@ pub fn apply_events(
                     &mut out,
                 )?;
             }
-        }
-        // Writing in a conversation reads it: nothing before your own
-        // message counts as unread on your devices (so no message of yours
-        // is ever after your read position, which the unread count relies on).
-        if let Some(seq) = head.mine_up_to {
-            tx.prepare_cached(
-                "INSERT INTO receipts (conversation_id, user_id, delivered_up_to, read_up_to)
-                 VALUES (?1, ?2, ?3, ?3)
-                 ON CONFLICT (conversation_id, user_id) DO UPDATE SET
-                   delivered_up_to = MAX(delivered_up_to, excluded.delivered_up_to),
-                   read_up_to = MAX(read_up_to, excluded.read_up_to)",
-            )?
-            .execute(params![conversation.0, me.0, seq])?;
         }
         if head.dirty {
             tx.prepare_cached(
@@ -346,7 +330,6 @@ fn load_head(tx: &Transaction<'_>, conversation: ConversationId) -> CoreResult<H
         last_activity,
         dirty: false,
         newest: None,
-        mine_up_to: None,
     })
 }
 
@@ -443,7 +426,6 @@ fn apply_message(
         // Our own message came back through the feed: it left the outbox.
         tx.prepare_cached("DELETE FROM outbox WHERE client_id = ?1")?
             .execute([m.client_id.as_bytes().to_vec()])?;
-        head.mine_up_to = Some(m.seq);
     } else if !is_blocked(tx, m.sender)? {
         // Someone you block (in a group you share) is neither notified nor
         // allowed to raise urgent alerts; their messages are still stored.
@@ -596,6 +578,20 @@ pub fn profile(conn: &Connection, user: UserId) -> CoreResult<Option<Profile>> {
         .optional()?)
 }
 
+/// Readies the mirror for its owner: a partial index of the owner's own
+/// messages, so the conversation list counts unread messages (everything
+/// after the read position but the owner's own) without reading rows. It
+/// holds only the owner's messages, so sync pays for it on those alone.
+/// Idempotent; a mirror belongs to one account for good.
+pub fn prepare_for_owner(conn: &Connection, me: UserId) -> CoreResult<()> {
+    conn.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS messages_mine ON messages (conversation_id, seq)
+         WHERE sender = {}",
+        me.0
+    ))?;
+    Ok(())
+}
+
 /// Whether you block this person, as this device sees it: the server's
 /// blocks with any block or unblock waiting to reach it laid over them.
 pub(crate) fn is_blocked(c: &Connection, user: UserId) -> CoreResult<bool> {
@@ -700,15 +696,19 @@ fn summaries(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut unread_stmt = conn.prepare_cached(
-        // Everything after my read position is someone else's (my own
-        // messages move it, see `apply_events`), so the count walks the
-        // (conversation, seq) key without reading a message; urgent notices
-        // have a small index of their own.
-        "SELECT (SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2),
+    // Unread = everything after my read position minus my own messages
+    // there, both counted on indexes without reading a message: the
+    // (conversation, seq) key and the owner's partial index (see
+    // [`prepare_for_owner`]; the literal id lets the planner use it). Urgent
+    // notices have a small index of their own.
+    let mut unread_stmt = conn.prepare_cached(&format!(
+        "SELECT (SELECT COUNT(*) FROM messages WHERE conversation_id = ?1 AND seq > ?2)
+              - (SELECT COUNT(*) FROM messages
+                 WHERE conversation_id = ?1 AND seq > ?2 AND sender = {me}),
                 (SELECT COUNT(*) FROM messages INDEXED BY messages_urgent
                  WHERE conversation_id = ?1 AND seq > ?2 AND kind = 'urgent' AND sender != ?3)",
-    )?;
+        me = me.0
+    ))?;
     let mut out = Vec::with_capacity(rows.len());
     for (
         id,

@@ -401,7 +401,7 @@ impl Client {
                         "This message has already left the device; sent messages are permanent",
                     ));
                 }
-                if maybe_sent && state != "failed" {
+                if maybe_sent {
                     return Err(CoreError::invalid(
                         "maybe_sent",
                         "The connection broke while this message was being sent, so it may already be delivered; it can no longer be cancelled",

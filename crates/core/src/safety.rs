@@ -166,12 +166,15 @@ fn withdraw_unsent(tx: &Transaction<'_>, user: UserId, action: SafetyAction) -> 
     Ok(n > 0)
 }
 
+/// Queues an action. `maybe_sent`: a first try failed after the request may
+/// have arrived, so the action must not be withdrawn silently.
 fn enqueue(
     tx: &Transaction<'_>,
     action: SafetyAction,
     user: UserId,
     request: Option<&ReportRequest>,
     at: i64,
+    maybe_sent: bool,
 ) -> CoreResult<i64> {
     let sets_block = match action {
         SafetyAction::Block => Some(true),
@@ -180,9 +183,9 @@ fn enqueue(
     };
     let request = request.map(serde_json::to_string).transpose()?;
     tx.execute(
-        "INSERT INTO safety_outbox (action, user_id, request, queued_at, sets_block)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![action.as_str(), user.0, request, at, sets_block],
+        "INSERT INTO safety_outbox (action, user_id, request, queued_at, sets_block, maybe_sent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![action.as_str(), user.0, request, at, sets_block, maybe_sent],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -268,8 +271,10 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
                     )
                     .optional()?;
                 if let Some((id, ..)) = &row {
+                    // Found `sending`, it was cut off and may have arrived.
                     tx.execute(
-                        "UPDATE safety_outbox SET state = 'sending' WHERE id = ?1",
+                        "UPDATE safety_outbox SET maybe_sent = MAX(maybe_sent, state = 'sending'),
+                           state = 'sending' WHERE id = ?1",
                         [id],
                     )?;
                 }
@@ -337,6 +342,8 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
             Err(e) => {
                 let (code, message) = (e.code().to_owned(), e.to_string());
                 tracing::warn!(%code, "queued safety action refused");
+                let keep_block =
+                    matches!(&parsed, Ok((SafetyAction::Report, Some(r))) if r.also_block);
                 inner
                     .db
                     .write(move |tx| {
@@ -345,6 +352,11 @@ pub(crate) async fn push_queued(inner: &Arc<Inner>, remote: &Remote) -> CoreResu
                                error_code = ?2, error_message = ?3 WHERE id = ?1",
                             params![id, code, message],
                         )?;
+                        // The block it asked for still stands, on its own
+                        // (the server refused the report before blocking).
+                        if keep_block {
+                            enqueue(tx, SafetyAction::Block, user, None, now_ms(), false)?;
+                        }
                         Ok(())
                     })
                     .await?;
@@ -431,6 +443,7 @@ impl Client {
                 });
             }
         }
+        let mut maybe_sent = false;
         if !self.waiting_about(user).await? {
             let remote = self.inner.remote()?;
             let answer = if blocked {
@@ -446,7 +459,7 @@ impl Client {
                         queued: false,
                     });
                 }
-                Err(e) if e.is_transient() => {}
+                Err(e) if e.is_transient() => maybe_sent = !e.certainly_unsent(),
                 Err(e) => return Err(e),
             }
         }
@@ -457,7 +470,7 @@ impl Client {
         };
         self.inner
             .db
-            .write(move |tx| enqueue(tx, action, user, None, at))
+            .write(move |tx| enqueue(tx, action, user, None, at, maybe_sent))
             .await?;
         self.queued_changed(true);
         Ok(BlockOutcome {
@@ -577,6 +590,7 @@ impl Client {
             evidence,
             also_block: draft.also_block,
         };
+        let mut maybe_sent = false;
         if !self.waiting_about(request.reported).await? {
             match self.inner.remote()?.report(&request).await {
                 Ok(view) => {
@@ -589,7 +603,7 @@ impl Client {
                     self.queued_changed(draft.also_block);
                     return Ok(ReportSubmission::Sent { report: view });
                 }
-                Err(e) if e.is_transient() => {}
+                Err(e) if e.is_transient() => maybe_sent = !e.certainly_unsent(),
                 Err(e) => return Err(e),
             }
         }
@@ -606,6 +620,7 @@ impl Client {
                     request.reported,
                     Some(&request),
                     at,
+                    maybe_sent,
                 )?;
                 Ok(QueuedSafetyAction {
                     id,
@@ -686,20 +701,24 @@ impl Client {
             .inner
             .db
             .write(move |tx| {
-                let row: Option<(String, String, Option<i64>)> = tx
+                let row: Option<(String, String, Option<i64>, bool)> = tx
                     .query_row(
-                        "SELECT action, state, sets_block FROM safety_outbox WHERE id = ?1",
+                        "SELECT action, state, sets_block, maybe_sent FROM safety_outbox WHERE id = ?1",
                         [id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                let Some((action, state, sets_block)) = row else {
+                let Some((action, state, sets_block, maybe_sent)) = row else {
                     return Err(CoreError::NotFound("queued action"));
                 };
                 match (action.as_str(), state.as_str()) {
                     (_, "sending") => Err(CoreError::invalid(
                         "already_sending",
                         "It is being sent to the server right now.",
+                    )),
+                    ("report", "ready") if maybe_sent => Err(CoreError::invalid(
+                        "maybe_sent",
+                        "A try to send it broke off after it may have reached the server, so it may already be filed.",
                     )),
                     (_, "failed") => {
                         tx.execute("DELETE FROM safety_outbox WHERE id = ?1", [id])?;
@@ -806,7 +825,7 @@ mod tests {
 
         // An unblock waits; its try broke off after it left (maybe sent).
         tx(&db, |t| {
-            let id = enqueue(t, SafetyAction::Unblock, x, None, 2)?;
+            let id = enqueue(t, SafetyAction::Unblock, x, None, 2, false)?;
             t.execute(
                 "UPDATE safety_outbox SET maybe_sent = 1 WHERE id = ?1",
                 [id],
@@ -820,7 +839,7 @@ mod tests {
         // Blocking again cannot withdraw an unblock that may have arrived:
         // the block follows it, and shows at once as not yet sent.
         assert!(!tx(&db, |t| withdraw_unsent(t, x, SafetyAction::Unblock)));
-        tx(&db, |t| enqueue(t, SafetyAction::Block, x, None, 4));
+        tx(&db, |t| enqueue(t, SafetyAction::Block, x, None, 4, false));
         assert!(shown(&db, x));
         // The server refuses the block for good: the waiting unblock (the
         // newest intent left) and the server agree, not blocked.
@@ -837,7 +856,7 @@ mod tests {
         // and what the server says shows again.
         let y = UserId(8);
         server_says(&db, y, false, 5);
-        tx(&db, |t| enqueue(t, SafetyAction::Block, y, None, 6));
+        tx(&db, |t| enqueue(t, SafetyAction::Block, y, None, 6, false));
         assert!(shown(&db, y));
         assert!(tx(&db, |t| withdraw_unsent(t, y, SafetyAction::Block)));
         assert!(!shown(&db, y));
@@ -855,11 +874,11 @@ mod tests {
             also_block,
         };
         tx(&db, |t| {
-            enqueue(t, SafetyAction::Report, z, Some(&request(false)), 7)
+            enqueue(t, SafetyAction::Report, z, Some(&request(false)), 7, false)
         });
         assert!(!shown(&db, z));
         tx(&db, |t| {
-            enqueue(t, SafetyAction::Report, z, Some(&request(true)), 8)
+            enqueue(t, SafetyAction::Report, z, Some(&request(true)), 8, false)
         });
         assert!(shown(&db, z));
         // Another device of yours blocks z meanwhile (the feed says so); the
