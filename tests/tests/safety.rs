@@ -374,3 +374,82 @@ fn incoming_senders(
     }
     senders
 }
+
+#[tokio::test]
+async fn a_queued_report_refused_by_the_server_keeps_the_block_it_asked_for() {
+    init_tracing();
+    let server = TestServer::start().await;
+    let addr = server.server.addr;
+    let mut alice = alice(&server).await;
+    let bob = bob(&server).await;
+    let chat = direct(&alice, &bob).await;
+    bob.client
+        .send_text(chat, "I kept a copy of what you sent me by mistake.")
+        .await
+        .unwrap();
+    alice.wait_for_messages(chat, 1).await;
+    let threat = all_messages(&alice.client, chat).await[0].id;
+    let b = bob.profile.user_id;
+
+    let data = server.stop().await;
+    let submitted = alice
+        .client
+        .report(ReportDraft {
+            reported: b,
+            category: ReportCategory::MisuseThreat,
+            description: "Threatens to use a message I sent by mistake.".to_owned(),
+            conversation: Some(chat),
+            evidence: vec![threat],
+            also_block: true,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(submitted, ReportSubmission::Queued { .. }));
+    // The evidence no longer matches the server's record (as if this
+    // device's copy had been altered), so the server will refuse the report.
+    alice.client.shutdown().await;
+    rusqlite::Connection::open(alice.dir.path().join("mirror.sqlite3"))
+        .unwrap()
+        .execute(
+            "UPDATE safety_outbox SET request = json_set(request, '$.evidence[0].chain_hash', ?1)",
+            ["00".repeat(32)],
+        )
+        .unwrap();
+    alice.restart().await;
+
+    let server = TestServer::start_at(data, addr).await;
+    alice
+        .wait_until(
+            "the report was refused and the block sent",
+            |c| async move {
+                c.queued_safety().await.is_ok_and(|q| {
+                    q.len() == 1 && q[0].action == SafetyAction::Report && q[0].failure.is_some()
+                })
+            },
+        )
+        .await;
+    let refused = &alice.client.queued_safety().await.unwrap()[0];
+    assert!(
+        refused
+            .failure
+            .as_deref()
+            .unwrap_or_default()
+            .contains("evidence"),
+        "{refused:?}"
+    );
+    // The block stood on its own and reached the server.
+    let blocked = alice.client.blocked().await.unwrap();
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0].profile.user_id, b);
+    let a = alice.profile.user_id;
+    bob.wait_until("the block reached Bob's side", |c| async move {
+        c.connections()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|x| x.peer.user_id == a && x.state == ConnectionState::Removed)
+    })
+    .await;
+    assert!(alice.client.reports().await.unwrap().is_empty());
+    server.stop().await;
+}
