@@ -403,16 +403,7 @@ impl Client {
         let mut list: Vec<Incident> = self
             .inner
             .db
-            .read(|c| {
-                let rows: Vec<String> = c
-                    .prepare("SELECT data FROM incidents")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                Ok(rows
-                    .iter()
-                    .filter_map(|d| serde_json::from_str(d).ok())
-                    .collect())
-            })
+            .read(|c| mirror::json_rows(c, "SELECT data FROM incidents"))
             .await?;
         list.sort_by_key(|i: &Incident| (i.resolved_at.is_some(), std::cmp::Reverse(i.updated_at)));
         Ok(list)

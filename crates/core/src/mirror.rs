@@ -578,6 +578,22 @@ pub fn profile(conn: &Connection, user: UserId) -> CoreResult<Option<Profile>> {
         .optional()?)
 }
 
+/// Rows stored whole as JSON (`data`, from `sql` with no parameters),
+/// decoded; a row this version cannot read is skipped.
+pub(crate) fn json_rows<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+) -> CoreResult<Vec<T>> {
+    let rows: Vec<String> = conn
+        .prepare_cached(sql)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .iter()
+        .filter_map(|d| serde_json::from_str(d).ok())
+        .collect())
+}
+
 /// Readies the mirror for its owner: a partial index of the owner's own
 /// messages, so the conversation list counts unread messages (everything
 /// after the read position but the owner's own) without reading rows. It

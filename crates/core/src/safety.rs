@@ -751,16 +751,7 @@ impl Client {
     pub async fn reports(&self) -> CoreResult<Vec<ReportView>> {
         self.inner
             .db
-            .read(|c| {
-                let rows: Vec<String> = c
-                    .prepare("SELECT data FROM reports ORDER BY id DESC")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                Ok(rows
-                    .iter()
-                    .filter_map(|d| serde_json::from_str(d).ok())
-                    .collect())
-            })
+            .read(|c| mirror::json_rows(c, "SELECT data FROM reports ORDER BY id DESC"))
             .await
     }
 
@@ -768,16 +759,7 @@ impl Client {
     pub async fn notices(&self) -> CoreResult<Vec<ModerationNotice>> {
         self.inner
             .db
-            .read(|c| {
-                let rows: Vec<String> = c
-                    .prepare("SELECT data FROM notices ORDER BY at DESC, id DESC")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                Ok(rows
-                    .iter()
-                    .filter_map(|d| serde_json::from_str(d).ok())
-                    .collect())
-            })
+            .read(|c| mirror::json_rows(c, "SELECT data FROM notices ORDER BY at DESC, id DESC"))
             .await
     }
 }
